@@ -1,0 +1,100 @@
+"""The device axis: which devices exist here, and how to place a case on one.
+
+``cpu`` and ``gpu`` are the names used in tables and ids; each is mapped to a concrete
+device of the running backend (``cpu:0``, ``gpu:0``). The mapping can be overridden
+(``--rnnspec-device-map gpu=cpu:1``) so that the machinery is tested on a CPU split into
+logical devices, which is how the self-tests exercise it on machines without a GPU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rnnspec.kerasapi import backend_name, keras
+
+
+def _gpu_names() -> list[str]:
+    backend = backend_name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [d.name for d in tf.config.list_logical_devices("GPU")]
+    if backend == "jax":
+        import jax
+
+        try:
+            return [str(d) for d in jax.devices("gpu")]
+        except RuntimeError:
+            return []
+    if backend == "torch":
+        import torch
+
+        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    return []
+
+
+def gpu_description() -> str | None:
+    """The first GPU's name, for reports; None when the backend sees no GPU."""
+    backend = backend_name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if not gpus:
+            return None
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return str(details.get("device_name", gpus[0].name))
+    names = _gpu_names()
+    return names[0] if names else None
+
+
+def resolve_devices(overrides: Mapping[str, str]) -> dict[str, str | None]:
+    """Table device name -> concrete device string, or None when absent here."""
+    found: dict[str, str | None] = {"cpu": "cpu:0", "gpu": "gpu:0" if _gpu_names() else None}
+    found.update(overrides)
+    return found
+
+
+def parse_device_map(text: str | None) -> dict[str, str]:
+    """``gpu=cpu:1,cpu=cpu:0`` -> {"gpu": "cpu:1", "cpu": "cpu:0"}."""
+    mapping: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        name, sep, target = part.partition("=")
+        if not sep or not name or not target:
+            raise ValueError(f"--rnnspec-device-map expects name=device pairs, got {part!r}")
+        mapping[name.strip()] = target.strip()
+    return mapping
+
+
+@contextlib.contextmanager
+def on_device(device: str) -> Iterator[None]:
+    """Place everything built and computed inside on the given concrete device."""
+    scope: Any
+    if hasattr(keras, "device"):
+        scope = keras.device(device)
+    else:  # Keras 2
+        import tensorflow as tf
+
+        scope = tf.device(device.upper())
+    with scope:
+        yield
+
+
+def placed_on(tensor: Any) -> str | None:
+    """Where a returned tensor actually lives, as the backend names it."""
+    device = getattr(tensor, "device", None)
+    if device is None:
+        return None
+    if callable(device):  # jax arrays: .device is a method in older jax
+        device = device()
+    return str(device)
+
+
+def split_cpu_for_tests(count: int = 2) -> None:
+    """Split the TensorFlow CPU into logical devices (must run before TF initialises)."""
+    import tensorflow as tf
+
+    cpus = tf.config.list_physical_devices("CPU")
+    tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration() for _ in range(count)])

@@ -1,0 +1,35 @@
+"""Errors that point at a line of a spec file.
+
+Every problem with a spec is reported as ``file:line: message`` so that the person who
+wrote the table can jump to it, the way tavern reports its YAML tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SpecError(Exception):
+    """A spec file cannot be turned into cases; names the file and the line."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str, hint: str = "") -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        self.hint = hint
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        text = f"{where}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class SpecErrors(Exception):
+    """Several problems in one file, reported together so that one run shows them all."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(e.format() for e in errors))

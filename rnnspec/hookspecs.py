@@ -1,0 +1,16 @@
+"""Hooks that a conftest.py or another plugin implements to extend rnnspec."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnnspec.registry import LayerRegistry
+
+
+@pytest.hookspec
+def rnnspec_register_layers(registry: LayerRegistry) -> None:
+    """Register custom layers or cells (and optionally their NumPy reference).
+
+    Call ``registry.register(MyCell)`` or ``registry.register(MyLayer, reference=fn)``;
+    the class may then be named in spec files exactly like a keras.layers class.
+    """

@@ -1,0 +1,353 @@
+"""The pytest plugin: spec files become test items, results become reports.
+
+Registered through the ``pytest11`` entry point (and by the repository's root conftest.py),
+so ``pytest`` alone collects every YAML file under the ``rnnspec_paths`` folders (``spec/``
+by default) next to ordinary Python tests. Each case is one item, named
+``Title[table-flags-device]``; ``-k``, ``-m cpu|gpu`` and ``-n`` work as usual.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rnnspec import hookspecs
+from rnnspec.errors import SpecError, SpecErrors
+
+RECORD_KEY = "rnnspec"
+STATE = pytest.StashKey["SessionState"]()
+
+
+class SessionState:
+    """What the plugin keeps for one pytest session (controller side under xdist)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.records: dict[str, dict[str, Any]] = {}
+        self.spec_errors: list[str] = []
+        self._registry: Any = None
+        self._devices: dict[str, str | None] | None = None
+
+    @property
+    def registry(self) -> Any:
+        if self._registry is None:
+            from rnnspec.registry import keras_layer_registry
+
+            self._registry = keras_layer_registry()
+            self.config.hook.rnnspec_register_layers(registry=self._registry)
+        return self._registry
+
+    @property
+    def devices(self) -> dict[str, str | None]:
+        if self._devices is None:
+            from rnnspec.devices import parse_device_map, resolve_devices
+
+            self._devices = resolve_devices(parse_device_map(self.config.getoption("rnnspec_device_map")))
+        return self._devices
+
+    def selected_devices(self) -> tuple[str, ...]:
+        text = self.config.getoption("rnnspec_devices")
+        return tuple(d.strip() for d in text.split(",") if d.strip())
+
+    # The hooks below run on the controller; under xdist the records arrive with the
+    # workers' reports (user_properties), so every result is merged exactly once here.
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not (report.when == "call" or (report.when == "setup" and not report.passed)):
+            return
+        for key, value in report.user_properties:
+            if key != RECORD_KEY or not isinstance(value, dict):
+                continue
+            if "spec_errors" in value:
+                self.spec_errors += value["spec_errors"]
+                continue
+            record = dict(value)
+            record["status"] = _status(report)
+            record["duration"] = report.duration
+            self.records[record["id"]] = record
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.records and not self.spec_errors:
+            return
+        tr = terminalreporter
+        tr.section("rnnspec")
+        counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        for record in self.records.values():
+            counts[(record["title"], record["device"])][record["status"]] += 1
+        for (title, device), counter in sorted(counts.items()):
+            tr.write_line(f"{title:<32} {device:<4} " + ", ".join(f"{n} {s}" for s, n in sorted(counter.items())))
+        for error in sorted(set(self.spec_errors)):
+            tr.write_line(f"spec error: {error.splitlines()[0]}", red=True)
+        reports = self.config.getoption("rnnspec_reports")
+        if reports:
+            tr.write_line(f"reports written to {reports}/ (contract.md, results.json)")
+        else:
+            tr.write_line("no reports written (pass --rnnspec-reports=DIR, or run `make spec`)")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        target = self.config.getoption("rnnspec_reports")
+        if hasattr(self.config, "workerinput") or not target or not (self.records or self.spec_errors):
+            return
+        from rnnspec.reports import write_contract, write_results
+
+        directory = Path(target)
+        if not directory.is_absolute():
+            directory = Path(os.getcwd()) / directory
+        complete = exitstatus != pytest.ExitCode.INTERRUPTED and not session.shouldstop
+        meta = self.meta(complete=bool(complete))
+        records = list(self.records.values())
+        write_results(directory / "results.json", records, meta)
+        write_contract(directory / "contract.md", records, meta)
+
+    def meta(self, complete: bool) -> dict[str, Any]:
+        from rnnspec.devices import gpu_description
+        from rnnspec.kerasapi import versions
+
+        return {
+            "versions": versions(),
+            "gpu": gpu_description(),
+            "devices": list(self.selected_devices()),
+            "complete": complete,
+            "spec_errors": sorted(set(self.spec_errors)),
+        }
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("rnnspec", "rnnspec: the Keras recurrent-layer contract")
+    group.addoption(
+        "--rnnspec-devices",
+        default="cpu,gpu",
+        metavar="LIST",
+        help="devices to generate cases for, comma-separated (default: cpu,gpu)",
+    )
+    group.addoption(
+        "--rnnspec-device-map",
+        default=None,
+        metavar="MAP",
+        help="place a device name on another device, e.g. gpu=cpu:1 (to test the device axis on CPU)",
+    )
+    group.addoption(
+        "--rnnspec-reports",
+        default=None,
+        metavar="DIR",
+        help="write results.json and contract.md into DIR at the end of the run",
+    )
+    parser.addini(
+        "rnnspec_paths",
+        type="paths",
+        default=[Path("spec")],
+        help="folders whose *.yaml files are rnnspec tables (default: spec)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    state = SessionState(config)
+    config.stash[STATE] = state
+    config.pluginmanager.register(state, "rnnspec-session")
+    for name, text in (
+        ("rnnspec", "a case generated from a spec table"),
+        ("cpu", "runs on the CPU"),
+        ("gpu", "runs on a GPU (skipped without one)"),
+    ):
+        config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def _spec_roots(config: pytest.Config) -> list[Path]:
+    roots = []
+    for entry in config.getini("rnnspec_paths"):
+        path = Path(entry)
+        roots.append(path if path.is_absolute() else config.rootpath / path)
+    return [r.resolve() for r in roots]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    resolved = file_path.resolve()
+    if any(resolved.is_relative_to(root) for root in _spec_roots(parent.config)):
+        return SpecCollector.from_parent(parent, path=file_path)
+    return None
+
+
+class SpecCollector(pytest.File):
+    """One spec file: its cases, or a single item that reports why the file is bad."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from rnnspec.spec import SpecFile
+
+        state = self.config.stash[STATE]
+        try:
+            spec = SpecFile(self.path, state.registry)
+            cases = spec.cases(state.selected_devices())
+        except SpecErrors as exc:
+            yield SpecErrorItem.from_parent(self, name="spec-error", errors=exc.errors)
+            return
+        except SpecError as exc:
+            yield SpecErrorItem.from_parent(self, name="spec-error", errors=[exc])
+            return
+        for case in cases:
+            yield CaseItem.from_parent(self, name=case.name, case=case)
+
+
+class SpecErrorItem(pytest.Item):
+    """Stands for a spec file that cannot be read, so its errors fail the run while every
+    other file's cases still run (a collection error would stop the whole session)."""
+
+    def __init__(self, *, errors: list[SpecError], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.errors = errors
+
+    def runtest(self) -> None:
+        self.user_properties.append((RECORD_KEY, {"spec_errors": [e.format() for e in self.errors]}))
+        raise SpecErrors(self.errors)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, SpecErrors):
+            return "invalid spec file:\n" + "\n".join(e.format() for e in excinfo.value.errors)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        line = self.errors[0].line if self.errors else None
+        return self.path, (line - 1 if line else None), f"spec error in {self.path.name}"
+
+
+class CaseFailure(Exception):
+    """A case whose returns or relations differ from its table; carries the whole story."""
+
+
+class CaseItem(pytest.Item):
+    """One layer x flags x device combination from a table."""
+
+    def __init__(self, *, case: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.add_marker("rnnspec")
+        self.add_marker(case.device)
+
+    def _base_record(self) -> dict[str, Any]:
+        from rnnspec.runner import expected_arity
+        from rnnspec.structure import format_structure
+
+        case = self.case
+        root = self.config.rootpath
+        try:
+            file = case.path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            file = case.path.as_posix()
+        return {
+            "id": self.nodeid,
+            "name": self.name,
+            "case_key": case.case_key,
+            "file": file,
+            "line": case.line,
+            "order": case.index,
+            "title": case.title,
+            "table": case.table,
+            "flags": case.flags,
+            "device": case.device,
+            "layer": case.node["class"],
+            "node": case.node,
+            "build_text": case.build_text,
+            "values": dict(case.values),
+            "inputs": format_structure(case.inputs),
+            "input_shape": [d.evaluate(case.sizes) for d in case.inputs.dims],
+            "sizes": dict(case.sizes),
+            "description": case.description,
+            "returns": case.expectation.returns_text,
+            "expected_arity": expected_arity(case.expectation.returns),
+            "relations": list(case.expectation.relations),
+        }
+
+    def runtest(self) -> None:
+        from rnnspec.runner import run_case
+
+        state = self.config.stash[STATE]
+        record = self._base_record()
+        self.user_properties.append((RECORD_KEY, record))
+        target = state.devices.get(self.case.device)
+        if target is None:
+            from rnnspec.kerasapi import backend_name
+
+            reason = f"no {self.case.device.upper()} visible to the {backend_name()} backend on this machine"
+            record["skip_reason"] = reason
+            pytest.skip(reason)
+        outcome = run_case(self.case, state.registry, target)
+        record.update(
+            expected=outcome.expected_text,
+            actual=outcome.actual_text,
+            arity=outcome.arity,
+            placed=outcome.placed,
+            timings=outcome.timings,
+            problems=outcome.problems,
+            relation_failures=outcome.relation_failures,
+            error=outcome.error,
+        )
+        xfail = self.case.xfail
+        if outcome.ok:
+            if xfail is not None and xfail.strict:
+                raise CaseFailure(
+                    self._explain(
+                        outcome,
+                        f"expected to fail ({xfail.reason}, "
+                        f"{self.case.path.name}:{xfail.line}) but passed: "
+                        "the deviation may be fixed; update the table",
+                    )
+                )
+            return
+        if xfail is not None:
+            record["xfail_reason"] = xfail.reason
+            pytest.xfail(f"{xfail.reason} [{'; '.join([*outcome.problems, *outcome.relation_failures])}]")
+        raise CaseFailure(self._explain(outcome, "the layer does not return what the table says"))
+
+    def _explain(self, outcome: Any, headline: str) -> str:
+        from rnnspec.runner import reproduction
+
+        case = self.case
+        lines = [
+            f"{case.path}:{case.line}: {self.name}: {headline}",
+            f"  rows:      {', '.join(f'{case.path.name}:{r}' for r in case.expectation.rows)}",
+            f"  expected:  {outcome.expected_text}   # {case.expectation.returns_text}",
+            f"  actual:    {outcome.actual_text or '(raised)'}",
+        ]
+        if outcome.error:
+            lines.append(f"  raised:    {outcome.error}")
+        lines += [f"  - {p}" for p in outcome.problems]
+        for name, problems in outcome.relation_failures.items():
+            lines += [f"  relation {name} does not hold:"] + [f"    - {p}" for p in problems]
+        lines += ["", "reproduce with:"] + ["    " + line for line in reproduction(case).splitlines()]
+        return "\n".join(lines)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, CaseFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.case.line - 1, self.name
+
+
+def _status(report: pytest.TestReport) -> str:
+    if hasattr(report, "wasxfail"):
+        return "xfailed" if report.skipped else "xpassed"
+    return str(report.outcome)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from rnnspec.kerasapi import versions
+
+    state = config.stash[STATE]
+    v = versions()
+    devices = ", ".join(f"{k}={v_ or 'absent'}" for k, v_ in state.devices.items())
+    return [
+        f"rnnspec: keras {v['keras']} ({v['backend']}), tensorflow {v['tensorflow']}, numpy {v['numpy']}; devices: {devices}"
+    ]

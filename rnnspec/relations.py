@@ -1,0 +1,188 @@
+"""Named relations between the tensors a layer returns, checked numerically.
+
+A table names the relations that hold for a combination (``relations: [output_is_h]``);
+each name here is a small function that looks at the returned values and says, in a
+sentence, what does not hold. The relations are about Keras's contract, so which of them
+apply where is data in the tables; only their meaning lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class RelationContext:
+    """What a relation may look at: the returned values (float64 numpy) and the case."""
+
+    outputs: Any  # the returned structure with numpy leaves
+    values: Mapping[str, Any]  # the case's axis values
+    sizes: Mapping[str, int]
+    tolerance: float
+    mask: np.ndarray | None  # (B, T) bool, time order, or None
+
+    @property
+    def flat(self) -> list[np.ndarray]:
+        return flatten(self.outputs)
+
+    def close(self, a: np.ndarray, b: np.ndarray, what: str) -> list[str]:
+        if a.shape != b.shape:
+            return [f"{what}: shapes differ, {a.shape} vs {b.shape}"]
+        err = float(np.max(np.abs(a - b))) if a.size else 0.0
+        if err > self.tolerance:
+            return [f"{what}: max |difference| {err:.3g} > tolerance {self.tolerance:.3g}"]
+        return []
+
+    def differ(self, a: np.ndarray, b: np.ndarray, what: str) -> list[str]:
+        if a.shape == b.shape and (a.size == 0 or float(np.max(np.abs(a - b))) <= self.tolerance):
+            return [f"{what}: the two are equal, they must differ"]
+        return []
+
+
+Relation = Callable[[RelationContext], list[str]]
+RELATIONS: dict[str, Relation] = {}
+
+
+def relation(name: str) -> Callable[[Relation], Relation]:
+    def register(fn: Relation) -> Relation:
+        RELATIONS[name] = fn
+        return fn
+
+    return register
+
+
+def flatten(value: Any) -> list[np.ndarray]:
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in flatten(item)]
+    return [value]
+
+
+def _final_step(output: np.ndarray, ctx: RelationContext) -> np.ndarray:
+    """The output of the last processed step: the output itself, or its last time step."""
+    return output[:, -1] if ctx.values.get("return_sequences") else output
+
+
+@relation("output_is_h")
+def output_is_h(ctx: RelationContext) -> list[str]:
+    """The first state is h, and the output of the last processed step is that same h."""
+    flat = ctx.flat
+    return ctx.close(_final_step(flat[0], ctx), flat[1], "last output vs returned h (states[0])")
+
+
+@relation("last_step_is_h")
+def last_step_is_h(ctx: RelationContext) -> list[str]:
+    """With return_sequences, the sequence's last step (in processing order) is the final h."""
+    flat = ctx.flat
+    return ctx.close(flat[0][:, -1], flat[1], "output[:, -1] vs returned h (states[0])")
+
+
+@relation("h_then_c")
+def h_then_c(ctx: RelationContext) -> list[str]:
+    """LSTM states come as [h, c]: h is the last output, c is not (and c is unbounded)."""
+    flat = ctx.flat
+    last = _final_step(flat[0], ctx)
+    return ctx.close(last, flat[1], "states[0] (h) vs last output") + ctx.differ(
+        last, flat[2], "states[1] (c) vs last output"
+    )
+
+
+@relation("output_is_last_cell_h")
+def output_is_last_cell_h(ctx: RelationContext) -> list[str]:
+    """For stacked cells the layer's output is the h of the last cell (its first state)."""
+    last_group = ctx.outputs[-1]
+    h = flatten(last_group)[0]
+    return ctx.close(_final_step(ctx.flat[0], ctx), h, "last output vs last cell's h")
+
+
+def _bidi_parts(ctx: RelationContext, n_outputs: int) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    flat = ctx.flat
+    n_states = (len(flat) - n_outputs) // 2
+    return flat[:n_outputs], flat[n_outputs], flat[n_outputs + n_states]
+
+
+@relation("bidi_forward_states_first")
+def bidi_forward_states_first(ctx: RelationContext) -> list[str]:
+    """Bidirectional (concat) returns forward states then backward states, matching the halves."""
+    (out,), fwd_h, bwd_h = _bidi_parts(ctx, 1)
+    units = fwd_h.shape[-1]
+    if ctx.values.get("return_sequences"):
+        fwd_last, bwd_last = out[:, -1, :units], out[:, 0, units:]
+    else:
+        fwd_last, bwd_last = out[:, :units], out[:, units:]
+    return ctx.close(fwd_last, fwd_h, "forward half of the output vs forward h") + ctx.close(
+        bwd_last, bwd_h, "backward half of the output vs backward h"
+    )
+
+
+@relation("bidi_merge")
+def bidi_merge(ctx: RelationContext) -> list[str]:
+    """Without sequences, sum/mul/ave/concat merge the two final h exactly as their names say."""
+    (out,), fwd_h, bwd_h = _bidi_parts(ctx, 1)
+    mode = ctx.values.get("merge_mode")
+    merged: dict[str, np.ndarray] = {
+        "sum": fwd_h + bwd_h,
+        "mul": fwd_h * bwd_h,
+        "ave": (fwd_h + bwd_h) / 2,
+        "concat": np.concatenate([fwd_h, bwd_h], axis=-1),
+    }
+    if mode not in merged:
+        return [f"bidi_merge does not apply to merge_mode={mode!r}"]
+    return ctx.close(out, merged[mode], f"output vs {mode} of forward and backward h")
+
+
+@relation("bidi_unmerged")
+def bidi_unmerged(ctx: RelationContext) -> list[str]:
+    """merge_mode=None returns the two directions' outputs first, then their states."""
+    (fwd_out, bwd_out), fwd_h, bwd_h = _bidi_parts(ctx, 2)
+    if ctx.values.get("return_sequences"):
+        fwd_last, bwd_last = fwd_out[:, -1], bwd_out[:, 0]
+    else:
+        fwd_last, bwd_last = fwd_out, bwd_out
+    return ctx.close(fwd_last, fwd_h, "forward output vs forward h") + ctx.close(
+        bwd_last, bwd_h, "backward output vs backward h"
+    )
+
+
+def _processing_mask(ctx: RelationContext) -> np.ndarray:
+    assert ctx.mask is not None
+    return ctx.mask[:, ::-1] if ctx.values.get("go_backwards") else ctx.mask
+
+
+@relation("masked_steps_repeat")
+def masked_steps_repeat(ctx: RelationContext) -> list[str]:
+    """A masked step outputs the previous step's output (zeros before the first valid step)."""
+    seq = ctx.flat[0]
+    mask = _processing_mask(ctx)
+    problems: list[str] = []
+    for b, t in zip(*np.nonzero(~mask), strict=True):
+        previous = seq[b, t - 1] if t > 0 else np.zeros_like(seq[b, t])
+        problems += ctx.close(seq[b, t], previous, f"masked step output[{b}, {t}] vs the step before")
+    return problems[:3]
+
+
+@relation("masked_steps_zero")
+def masked_steps_zero(ctx: RelationContext) -> list[str]:
+    """With zero_output_for_mask, every masked step of the returned sequence is zero."""
+    seq = ctx.flat[0]
+    mask = _processing_mask(ctx)
+    problems: list[str] = []
+    for b, t in zip(*np.nonzero(~mask), strict=True):
+        problems += ctx.close(seq[b, t], np.zeros_like(seq[b, t]), f"masked step output[{b}, {t}] vs zeros")
+    return problems[:3]
+
+
+def check_relations(names: tuple[str, ...], ctx: RelationContext) -> dict[str, list[str]]:
+    """Run the named relations; returns the problems of those that do not hold."""
+    failures: dict[str, list[str]] = {}
+    for name in names:
+        try:
+            problems = RELATIONS[name](ctx)
+        except (IndexError, ValueError, TypeError) as exc:
+            problems = [f"cannot be checked on what the layer returned: {type(exc).__name__}: {exc}"]
+        if problems:
+            failures[name] = problems
+    return failures

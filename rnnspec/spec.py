@@ -1,0 +1,498 @@
+"""Turn one spec file into the cases it declares, or into errors that point at its lines.
+
+A file declares axes (``cross`` crossed with each of its ``tables``), defaults for every
+axis, a ``build`` template whose ``$name`` arguments take the case's axis values, and
+``expect`` rows that say, for the combinations they match, what the layer returns and which
+relations hold. Every declared combination becomes a Case; a combination that no row gives
+an expectation, or that two rows give different ones, is an error, never a silent gap.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rnnspec.errors import SpecError, SpecErrors
+from rnnspec.registry import LayerRegistry, accepted_arguments
+from rnnspec.relations import RELATIONS
+from rnnspec.structure import Shape, Structure, StructureSyntaxError, parse_structure, structure_symbols
+from rnnspec.validate import validate_document
+from rnnspec.yamlload import LineDict, LineList, load_spec_yaml
+
+#: Axes the runner interprets itself; every other axis is a constructor argument ($name).
+SPECIAL_AXES: dict[str, Any] = {"mask": "none", "initial_state": False}
+MASK_VALUES = ("none", "right", "left")
+DEFAULT_SIZES = {"B": 2, "T": 5, "F": 3, "units": 4}
+DEFAULT_TOLERANCE = {"float32": 1.0e-5, "float16": 1.0e-2, "bfloat16": 6.0e-2, "float64": 1.0e-10}
+DEVICES = ("cpu", "gpu")
+_ID_NAMES = {"return_sequences": "seq", "return_state": "state", "go_backwards": "backwards"}
+_REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the rows of a table say about one combination."""
+
+    returns: Structure
+    returns_text: str
+    dtype: str
+    relations: tuple[str, ...]
+    rows: tuple[int, ...]  # lines of the rows that matched
+    deviations: tuple[Deviation, ...] = ()
+    states: Structure | None = None
+    raises: str | None = None
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A relation Keras documents but does not keep for these flags; a fix must be noticed."""
+
+    relation: str
+    reason: str
+    line: int
+
+
+@dataclass(frozen=True)
+class XFail:
+    """An expected failure declared next to the case (e.g. a known Keras deviation)."""
+
+    reason: str
+    strict: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class Case:
+    """One layer x flag combination on one device: everything needed to run and report it."""
+
+    path: Path
+    line: int
+    title: str
+    table: str
+    index: int
+    device: str
+    values: Mapping[str, Any]
+    varied: tuple[str, ...]
+    node: Mapping[str, Any]
+    inputs: Shape
+    input_values: Any
+    sizes: Mapping[str, int]
+    states: Structure | None
+    expectation: Expectation
+    tolerance: float
+    xfail: XFail | None
+    seed: int
+    build_text: str = ""
+    description: str = ""
+
+    @property
+    def flags(self) -> str:
+        """The part of the id that names the axis values, stable across versions."""
+        return case_flags(self.values, self.varied, self.defaults_for_id)
+
+    @property
+    def defaults_for_id(self) -> Mapping[str, Any]:
+        return self._defaults
+
+    _defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.title}[{self.table}{'-' + self.flags if self.flags else ''}-{self.device}]"
+
+    @property
+    def case_key(self) -> str:
+        """The id without the device: the same combination on every device."""
+        return f"{self.path.name}::{self.title}[{self.table}{'-' + self.flags if self.flags else ''}]"
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    return str(value)
+
+
+def case_flags(values: Mapping[str, Any], varied: tuple[str, ...], defaults: Mapping[str, Any]) -> str:
+    """``seq-state-mask=right``: varied axes that differ from their default, in table order."""
+    parts = []
+    for axis in varied:
+        value = values[axis]
+        if value == defaults.get(axis) and type(value) is type(defaults.get(axis)):
+            continue
+        short = _ID_NAMES.get(axis, axis)
+        if value is True and defaults.get(axis) is False:
+            parts.append(short)
+        else:
+            parts.append(f"{short}={_value_text(value)}")
+    return "-".join(parts)
+
+
+def _matches(when: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    for axis, wanted in when.items():
+        options = list(wanted) if isinstance(wanted, list) else [wanted]
+        if not any(values.get(axis) == o and type(values.get(axis)) is type(o) for o in options):
+            return False
+    return True
+
+
+def build_text(node: Mapping[str, Any]) -> str:
+    """The build template as one line of pseudo-Python, with $axis references kept."""
+    parts = [f"{k}={v}" for k, v in node.get("args", {}).items()]
+    for key in ("layer", "backward_layer"):
+        if key in node:
+            parts.append(f"{key}={build_text(node[key])}")
+    if "cell" in node:
+        cell = node["cell"]
+        parts.append(
+            "cell="
+            + ("[" + ", ".join(build_text(c) for c in cell) + "]" if isinstance(cell, list) else build_text(cell))
+        )
+    return f"{node['class']}({', '.join(parts)})"
+
+
+class SpecFile:
+    """One parsed, validated spec file and the cases it declares."""
+
+    def __init__(self, path: Path, registry: LayerRegistry) -> None:
+        self.path = path
+        self.registry = registry
+        self.errors: list[SpecError] = []
+        self.doc: LineDict = load_spec_yaml(path)
+        if not isinstance(self.doc, LineDict):
+            raise SpecError(path, 1, "a spec file is a mapping with title, inputs, build, expect, ...")
+        schema_errors = validate_document(path, self.doc)
+        if schema_errors:
+            raise SpecErrors(schema_errors)
+        self.title: str = self.doc["title"]
+        self.sizes = {**DEFAULT_SIZES, **self.doc.get("sizes", {})}
+        self.defaults: dict[str, Any] = {**SPECIAL_AXES, **self.doc.get("defaults", {})}
+        self.tolerance = self._tolerances()
+        self.inputs = self._shape("inputs")
+        self.states = self._structure("states") if "states" in self.doc else None
+        self.row_states: dict[int, Structure | None] = {}
+        self.class_refs: list[tuple[str, LineDict]] = []
+        self.rows = self._rows()
+        self.used_refs = self._check_layer(self.doc["build"], self.doc.line_of("build"))
+        self._check_axes()
+        if self.errors:
+            raise SpecErrors(self.errors)
+
+    # --- checks that need more than the schema ---------------------------------------
+
+    def _err(self, line: int | None, message: str, hint: str = "") -> None:
+        self.errors.append(SpecError(self.path, line, message, hint))
+
+    def _symbols_ok(self, structure: Structure, line: int, key: str) -> None:
+        unknown = structure_symbols(structure) - set(self.sizes)
+        for symbol in sorted(unknown):
+            close = difflib.get_close_matches(symbol, list(self.sizes), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known symbols: {', '.join(sorted(self.sizes))}"
+            self._err(line, f"unknown symbol {symbol!r} in {key}", hint)
+
+    def _structure(self, key: str, where: LineDict | None = None) -> Structure | None:
+        where = where if where is not None else self.doc
+        line = where.line_of(key)
+        try:
+            structure = parse_structure(where[key])
+        except StructureSyntaxError as exc:
+            self._err(line, f"malformed shape expression in {key}: {exc}")
+            return None
+        self._symbols_ok(structure, line, key)
+        return structure
+
+    def _shape(self, key: str) -> Shape:
+        structure = self._structure(key)
+        if structure is not None and not isinstance(structure, Shape):
+            self._err(self.doc.line_of(key), f"{key} must be a single shape such as (B, T, F)")
+            structure = None
+        return structure if isinstance(structure, Shape) else Shape(())
+
+    def _tolerances(self) -> dict[str, dict[str, float]]:
+        table: dict[str, dict[str, float]] = {"default": dict(DEFAULT_TOLERANCE)}
+        given = self.doc.get("tolerance", {})
+        for device, per_dtype in given.items():
+            if device != "default" and device not in DEVICES:
+                self._err(
+                    given.line_of(device),
+                    f"tolerance for unknown device {device!r}",
+                    f"devices: default, {', '.join(DEVICES)}",
+                )
+            table.setdefault(device, {}).update(per_dtype)
+        return table
+
+    def tolerance_for(self, device: str, dtype: str) -> float:
+        for key in (device, "default"):
+            if dtype in self.tolerance.get(key, {}):
+                return float(self.tolerance[key][dtype])
+        return DEFAULT_TOLERANCE["float32"]
+
+    def _rows(self) -> list[tuple[int, LineDict, Structure | None]]:
+        rows = []
+        expect: LineList = self.doc["expect"]
+        for index, row in enumerate(expect):
+            line = expect.line_of(index)
+            structure = self._structure("returns", row) if "returns" in row else None
+            if "states" in row:
+                row_states = self._structure("states", row)
+                self.row_states[line] = row_states
+            names = list(row.get("relations", [])) + [d["relation"] for d in row.get("deviations", [])]
+            for name in names:
+                if name not in RELATIONS:
+                    close = difflib.get_close_matches(name, list(RELATIONS), n=1)
+                    hint = (
+                        f"did you mean {close[0]!r}?" if close else f"known relations: {', '.join(sorted(RELATIONS))}"
+                    )
+                    self._err(row.line_of("relations"), f"unknown relation {name!r}", hint)
+            rows.append((line, row, structure))
+        return rows
+
+    def _check_layer(self, node: LineDict, line: int) -> set[str]:
+        """Class allowlisted, arguments known; returns the $names the template uses."""
+        refs: set[str] = set()
+        accepted: set[str] | None = None
+        class_ref = _REF.match(node["class"])
+        if class_ref:  # the class comes from an axis: checked per value in _check_axes
+            refs.add(class_ref.group(1))
+            self.class_refs.append((class_ref.group(1), node))
+        elif self.registry.get(node["class"]) is None:
+            self._check_class(node["class"], node, node.line_of("class"))
+        else:
+            accepted = accepted_arguments(self.registry.get(node["class"]))  # type: ignore[arg-type]
+        args = node.get("args", LineDict())
+        for arg, value in args.items():
+            if accepted is not None and arg not in accepted:
+                close = difflib.get_close_matches(arg, sorted(accepted), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else ""
+                self._err(args.line_of(arg), f"{node['class']} has no argument {arg!r}", hint)
+            if isinstance(value, str) and value.startswith("$"):
+                match = _REF.match(value)
+                if not match:
+                    self._err(
+                        args.line_of(arg), f"malformed reference {value!r}", "write $name, name an axis or a size"
+                    )
+                    continue
+                ref = match.group(1)
+                if ref not in self.defaults and ref not in self.sizes:
+                    self._err(
+                        args.line_of(arg),
+                        f"{value} names no axis and no size",
+                        "declare it under defaults (an axis) or sizes",
+                    )
+                refs.add(ref)
+        for key in ("layer", "backward_layer"):
+            if key in node:
+                refs |= self._check_layer(node[key], node.line_of(key))
+        cell = node.get("cell")
+        if isinstance(cell, LineList):
+            for i, child in enumerate(cell):
+                refs |= self._check_layer(child, cell.line_of(i))
+        elif isinstance(cell, LineDict):
+            refs |= self._check_layer(cell, node.line_of("cell"))
+        return refs
+
+    def _table_axes(self) -> Iterator[tuple[str, int, dict[str, list[Any]]]]:
+        cross = self.doc.get("cross", LineDict())
+        tables = self.doc.get("tables")
+        if not tables:
+            yield "cases", self.doc.line_of("cross") if "cross" in self.doc else self.doc.line, dict(cross)
+            return
+        for name, axes in tables.items():
+            yield name, tables.line_of(name), {**cross, **axes}
+
+    def _check_class(self, name: Any, node: LineDict, line: int) -> None:
+        cls = self.registry.get(name) if isinstance(name, str) else None
+        if cls is None:
+            close = difflib.get_close_matches(str(name), self.registry.names(), n=1)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else "register custom classes with the rnnspec_register_layers hook"
+            )
+            self._err(line, f"unknown layer {name!r}", hint)
+            return
+        accepted = accepted_arguments(cls)
+        args = node.get("args", LineDict())
+        for arg in args:
+            if accepted is not None and arg not in accepted:
+                close = difflib.get_close_matches(arg, sorted(accepted), n=1)
+                self._err(
+                    args.line_of(arg), f"{name} has no argument {arg!r}", f"did you mean {close[0]!r}?" if close else ""
+                )
+
+    def _check_axes(self) -> None:
+        declared = set(self.defaults)
+        for axis, node in self.class_refs:
+            if axis not in self.defaults:
+                continue
+            self._check_class(self.defaults[axis], node, self.doc["defaults"].line_of(axis))
+            for _, line, axes in self._table_axes():
+                for value in axes.get(axis, []):
+                    self._check_class(value, node, line)
+        special = set(SPECIAL_AXES)
+        for axis in sorted(declared - special - self.used_refs):
+            self._err(
+                self.doc["defaults"].line_of(axis), f"axis {axis!r} is declared but no build argument uses ${axis}"
+            )
+        for name, line, axes in self._table_axes():
+            for axis in axes:
+                if axis not in declared:
+                    close = difflib.get_close_matches(axis, sorted(declared), n=1)
+                    hint = f"did you mean {close[0]!r}?" if close else "declare the axis with a default under defaults"
+                    self._err(line, f"table {name!r} varies unknown axis {axis!r}", hint)
+            for value in axes.get("mask", []):
+                if value not in MASK_VALUES:
+                    self._err(line, f"mask value {value!r} is not one of {', '.join(MASK_VALUES)}")
+            if True in axes.get("initial_state", []) and self.states is None and not self.row_states:
+                self._err(line, "initial_state is varied but the file declares no states structure")
+        for _, row, _ in self.rows:
+            for axis in row.get("when", {}):
+                if axis not in declared and axis != "device":
+                    self._err(row.line_of("when"), f"row matches on unknown axis {axis!r}")
+        for index, xfail in enumerate(self.doc.get("xfail", [])):
+            if xfail.get("device", "cpu") not in DEVICES:
+                self._err(self.doc["xfail"].line_of(index), f"xfail for unknown device {xfail['device']!r}")
+
+    # --- expansion ----------------------------------------------------------------------
+
+    def _expect(self, values: Mapping[str, Any], table_line: int) -> Expectation | None:
+        returns: tuple[int, Structure, str] | None = None
+        raises: str | None = None
+        dtype: tuple[int, str] | None = None
+        states: Structure | None = self.states
+        relations: list[str] = []
+        deviations: dict[str, Deviation] = {}
+        lines: list[int] = []
+        for line, row, structure in self.rows:
+            if not _matches(row.get("when", {}), values):
+                continue
+            lines.append(line)
+            if structure is not None:
+                if returns is not None and returns[2] != row["returns"]:
+                    self._err(
+                        line,
+                        f"rows contradict each other: line {returns[0]} says {returns[2]}, this row says {row['returns']}",
+                        f"for {dict(values)}",
+                    )
+                    return None
+                returns = (line, structure, row["returns"])
+            raises = row.get("raises", raises)
+            if "dtype" in row:
+                if dtype is not None and dtype[1] != row["dtype"]:
+                    self._err(
+                        line,
+                        f"rows contradict each other: line {dtype[0]} says dtype {dtype[1]}, this row says {row['dtype']}",
+                    )
+                    return None
+                dtype = (line, row["dtype"])
+            if line in self.row_states:
+                states = self.row_states[line]
+            relations += [r for r in row.get("relations", []) if r not in relations]
+            for entry in row.get("deviations", []):
+                deviations[entry["relation"]] = Deviation(entry["relation"], entry["reason"], row.line_of("deviations"))
+        if raises is not None:  # a rejected combination returns nothing and relates nothing
+            returns, dtype, relations, deviations = (0, Shape(()), f"raises {raises}"), (0, "-"), [], {}
+        missing = [what for what, got in (("returns", returns), ("dtype", dtype)) if got is None]
+        if missing:
+            shown = ", ".join(f"{k}={_value_text(v)}" for k, v in values.items())
+            self._err(
+                table_line,
+                f"no row gives {' and '.join(missing)} for the combination {shown}",
+                "every declared combination needs an expectation; add a row whose 'when' matches it",
+            )
+            return None
+        assert returns is not None
+        assert dtype is not None
+        both = sorted(set(relations) & set(deviations))
+        if both:
+            self._err(
+                table_line, f"relation {both[0]!r} is both expected to hold and declared a deviation for {dict(values)}"
+            )
+            return None
+        return Expectation(
+            returns[1], returns[2], dtype[1], tuple(relations), tuple(lines), tuple(deviations.values()), states, raises
+        )
+
+    def _xfail(self, values: Mapping[str, Any], device: str) -> XFail | None:
+        entries: LineList = self.doc.get("xfail", LineList())
+        for index, entry in enumerate(entries):
+            if entry.get("device", device) == device and _matches(entry.get("when", {}), values):
+                return XFail(entry["reason"], bool(entry.get("strict", True)), entries.line_of(index))
+        return None
+
+    def _resolve(self, node: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+        def value(v: Any) -> Any:
+            if isinstance(v, str) and (m := _REF.match(v)):
+                return values[m.group(1)] if m.group(1) in values else self.sizes[m.group(1)]
+            return list(v) if isinstance(v, list) else v
+
+        out: dict[str, Any] = {
+            "class": value(node["class"]),
+            "args": {k: value(v) for k, v in node.get("args", {}).items()},
+        }
+        for key in ("layer", "backward_layer"):
+            if key in node:
+                out[key] = self._resolve(node[key], values)
+        if "cell" in node:
+            cell = node["cell"]
+            out["cell"] = (
+                [self._resolve(c, values) for c in cell] if isinstance(cell, list) else self._resolve(cell, values)
+            )
+        return out
+
+    def cases(self, devices: tuple[str, ...] = DEVICES) -> list[Case]:
+        """Every declared combination on every device, in file order; raises SpecErrors."""
+        cases: list[Case] = []
+        seen: dict[str, int] = {}
+        seed = int(self.doc.get("seed", 0))
+        for table, line, axes in self._table_axes():
+            names = list(axes)
+            for combo in itertools.product(*(axes[a] for a in names)):
+                values = {**self.defaults, **dict(zip(names, combo, strict=True))}
+                expectation = self._expect(values, line)
+                if expectation is None:
+                    continue
+                flags = case_flags(values, tuple(names), self.defaults)
+                key = f"{table}-{flags}"
+                if key in seen:
+                    self._err(
+                        line,
+                        f"table {table!r} declares the combination {flags or 'of defaults'} twice (also at line {seen[key]})",
+                        "each value may appear once in an axis list",
+                    )
+                    continue
+                seen[key] = line
+                for device in devices:
+                    cases.append(
+                        Case(
+                            path=self.path,
+                            line=line,
+                            title=self.title,
+                            table=table,
+                            index=len(cases),
+                            device=device,
+                            values=values,
+                            varied=tuple(names),
+                            node=self._resolve(self.doc["build"], values),
+                            inputs=self.inputs,
+                            input_values=self.doc.get("input_values"),
+                            sizes=dict(self.sizes),
+                            states=self.states,
+                            expectation=expectation,
+                            tolerance=self.tolerance_for(device, expectation.dtype),
+                            xfail=self._xfail({**values, "device": device}, device),
+                            seed=seed,
+                            _defaults=self.defaults,
+                            build_text=build_text(self.doc["build"]),
+                            description=self.doc.get("description", ""),
+                        )
+                    )
+        if self.errors:
+            raise SpecErrors(self.errors)
+        return cases
