@@ -12,6 +12,9 @@ import sys
 from functools import cache
 from typing import Any
 
+# TensorFlow's C++ start-up chatter (CPU feature notes) would bury pytest's output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 if os.environ.get("TF_USE_LEGACY_KERAS") == "1":  # pragma: no cover - exercised in tox envs
     import tf_keras as keras
 else:

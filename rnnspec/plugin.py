@@ -30,6 +30,7 @@ class SessionState:
         self.config = config
         self.records: dict[str, dict[str, Any]] = {}
         self.spec_errors: list[str] = []
+        self.spec_error_items: list[pytest.Item] = []
         self._registry: Any = None
         self._devices: dict[str, str | None] | None = None
 
@@ -56,6 +57,12 @@ class SessionState:
 
     # The hooks below run on the controller; under xdist the records arrive with the
     # workers' reports (user_properties), so every result is merged exactly once here.
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """A bad spec file fails the run even when -k or -m deselected its error item."""
+        selected = {id(item) for item in items}
+        items.extend(item for item in self.spec_error_items if id(item) not in selected)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not (report.when == "call" or (report.when == "setup" and not report.passed)):
@@ -189,11 +196,11 @@ class SpecCollector(pytest.File):
         try:
             spec = SpecFile(self.path, state.registry)
             cases = spec.cases(state.selected_devices())
-        except SpecErrors as exc:
-            yield SpecErrorItem.from_parent(self, name="spec-error", errors=exc.errors)
-            return
-        except SpecError as exc:
-            yield SpecErrorItem.from_parent(self, name="spec-error", errors=[exc])
+        except (SpecErrors, SpecError) as exc:
+            errors = exc.errors if isinstance(exc, SpecErrors) else [exc]
+            item = SpecErrorItem.from_parent(self, name="spec-error", errors=errors)
+            state.spec_error_items.append(item)
+            yield item
             return
         for case in cases:
             yield CaseItem.from_parent(self, name=case.name, case=case)
@@ -235,7 +242,7 @@ class CaseItem(pytest.Item):
         self.add_marker(case.device)
 
     def _base_record(self) -> dict[str, Any]:
-        from rnnspec.runner import expected_arity
+        from rnnspec.runner import expected_arity, expected_text
         from rnnspec.structure import format_structure
 
         case = self.case
@@ -264,6 +271,7 @@ class CaseItem(pytest.Item):
             "sizes": dict(case.sizes),
             "description": case.description,
             "returns": case.expectation.returns_text,
+            "expected": expected_text(case),
             "expected_arity": expected_arity(case.expectation.returns),
             "relations": list(case.expectation.relations),
         }
@@ -291,6 +299,10 @@ class CaseItem(pytest.Item):
             problems=outcome.problems,
             relation_failures=outcome.relation_failures,
             error=outcome.error,
+            max_error=outcome.max_error,
+            reference=outcome.reference,
+            deviations=outcome.deviations,
+            numbers=outcome.values,
         )
         xfail = self.case.xfail
         if outcome.ok:

@@ -10,6 +10,7 @@ byte for byte on any CPU machine.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections import Counter, defaultdict
@@ -62,6 +63,18 @@ def _status(record: Mapping[str, Any] | None) -> str:
     return text
 
 
+def error_bound(error: float | None) -> str:
+    """The largest reference error as a power-of-ten bound, stable from run to run.
+
+    The exact value is in results.json; contract.md must read the same on every run.
+    """
+    if error is None:
+        return "-"
+    if error < 1e-6:  # below this, float32 results vary from process to process (threading)
+        return "<1e-6"
+    return f"<1e{math.floor(math.log10(error)) + 1}"
+
+
 def _versions_line(meta: Mapping[str, Any]) -> str:
     v = meta["versions"]
     parts = [f"Keras {v['keras']} on the {v['backend']} backend"]
@@ -99,7 +112,8 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
         "tuple, `[a, b]` a list. *Shapes* fills in the sizes of that file; *n* is how many tensors come",
         "back (what you unpack). *Relations* are numerical facts checked on the returned values (see",
         "README). A device column says what the run found there: pass, FAIL, xfail (an expected",
-        "deviation, with its reason), skip (e.g. no GPU here) or not run.",
+        "deviation, with its reason), skip (e.g. no GPU here) or not run. *max err* bounds the largest",
+        "|layer - NumPy reference| over every returned tensor (power of ten; tolerances are in the tables).",
         "",
         "## Summary",
         "",
@@ -139,8 +153,8 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
             out += [
                 f"### {table} (`{file}:{rows[0]['line']}`)",
                 "",
-                "| case | returns | shapes | n | relations | " + " | ".join(devices) + " |",
-                "|---|---|---|---|---|" + "---|" * len(devices),
+                "| case | returns | shapes | n | relations | max err | " + " | ".join(devices) + " |",
+                "|---|---|---|---|---|---|" + "---|" * len(devices),
             ]
             for record in rows:
                 statuses = [_status(by_case[record["case_key"]].get(d)) for d in devices]
@@ -149,13 +163,58 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
                 if actuals and actuals != {record["expected"]}:
                     shapes += " — got " + " / ".join(sorted(actuals))
                 arity = record.get("arity") if record.get("arity") is not None else record["expected_arity"]
+                errors = [
+                    r["max_error"] for r in by_case[record["case_key"]].values() if r.get("max_error") is not None
+                ]
+                relations = list(record["relations"]) + [f"{d} (deviation)" for d in record.get("deviations", [])]
                 out.append(
                     f"| {record['flags'] or '(defaults)'} | `{_cell(record['returns'])}` | `{_cell(shapes)}` | {arity} | "
-                    f"{', '.join(record['relations']) or '-'} | " + " | ".join(_cell(s) for s in statuses) + " |"
+                    f"{', '.join(relations) or '-'} | {error_bound(max(errors) if errors else None)} | "
+                    + " | ".join(_cell(s) for s in statuses)
+                    + " |"
                 )
             out.append("")
+        out += _values_section(cases, by_case)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _values_section(
+    cases: list[Mapping[str, Any]], by_case: Mapping[str, Mapping[str, Mapping[str, Any]]]
+) -> list[str]:
+    """For tables with show_values: what each case returned next to the NumPy reference."""
+    shown = [(c, r) for c in cases for r in by_case[c["case_key"]].values() if r.get("numbers")]
+    if not shown:
+        return []
+    out = ["#### Returned values (rounded to 4 places) next to the NumPy reference", ""]
+    for case, record in shown:
+        out.append(f"`{case['flags'] or '(defaults)'}` on {record['device']}:")
+        out.append("")
+        out.append("```")
+        for index, (mine, ref) in enumerate(
+            zip(record["numbers"]["actual"], record["numbers"]["reference"], strict=True)
+        ):
+            out.append(f"tensor {index}  keras:     {json.dumps(mine)}")
+            out.append(f"          reference: {json.dumps(ref)}")
+        out += ["```", ""]
+    return out
 
 
 def write_contract(path: Path, records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any]) -> None:
     atomic_write(path, render_contract(records, meta))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m rnnspec.reports RESULTS.json CONTRACT.md``: render a contract from results."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m rnnspec.reports", description=main.__doc__)
+    parser.add_argument("results", type=Path)
+    parser.add_argument("contract", type=Path)
+    args = parser.parse_args(argv)
+    data = json.loads(args.results.read_text(encoding="utf-8"))
+    write_contract(args.contract, data["cases"], data["meta"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

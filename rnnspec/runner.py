@@ -16,11 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from rnnspec import behaviours  # noqa: F401 - registers the relations that need twin calls
 from rnnspec.devices import on_device, placed_on
 from rnnspec.kerasapi import keras
+from rnnspec.reference import reference_call
 from rnnspec.registry import LayerRegistry
-from rnnspec.relations import RelationContext, check_relations
-from rnnspec.spec import Case
+from rnnspec.relations import RelationContext, check_relations, flatten
+from rnnspec.spec import Case, resolve_node
 from rnnspec.structure import (
     Actual,
     Container,
@@ -57,16 +59,28 @@ class Outcome:
     timings: dict[str, float]
     error: str | None = None
     deviations: list[str] = field(default_factory=list)
+    max_error: float | None = None  # largest |layer - reference| over every returned tensor
+    reference: str = "not run"
+    values: dict[str, list[Any]] | None = None  # rounded actual and reference values, when the table asks
 
     @property
     def ok(self) -> bool:
         return not self.problems and not self.relation_failures and self.error is None
 
 
+def case_seed(case: Case, purpose: str) -> int:
+    """A seed per case and purpose, identical on every device, version and run."""
+    return zlib.crc32(f"{case.seed}:{case.case_key}:{purpose}".encode())
+
+
 def case_rng(case: Case, purpose: str) -> np.random.Generator:
-    """A generator per case and purpose, identical on every device, version and run."""
-    key = f"{case.seed}:{case.case_key}:{purpose}".encode()
-    return np.random.default_rng(zlib.crc32(key))
+    return np.random.default_rng(case_seed(case, purpose))
+
+
+def weights_seed(case: Case, shapes: list[tuple[int, ...]]) -> int:
+    """Keyed by the file and the weights' shapes, not by the flags: every combination of one
+    layer in a file gets the same weights, so their numbers can be compared side by side."""
+    return zlib.crc32(f"{case.seed}:{case.path.name}:{shapes}".encode())
 
 
 def _leaves(structure: Structure) -> list[Shape]:
@@ -153,7 +167,7 @@ def _first_tensor(value: Any) -> Any:
 
 def _set_seeded_weights(layer: Any, case: Case, shape: tuple[int, ...]) -> list[np.ndarray]:
     layer.build(shape)
-    rng = case_rng(case, "weights")
+    rng = np.random.default_rng(weights_seed(case, [tuple(w.shape) for w in layer.get_weights()]))
     weights = [rng.uniform(-0.5, 0.5, w.shape).astype("float32") for w in layer.get_weights()]
     layer.set_weights(weights)
     return weights
@@ -179,24 +193,163 @@ def call_layer(case: Case, registry: LayerRegistry, device: str) -> tuple[Any, A
     return layer, outputs, inputs, timings
 
 
+class Twin:
+    """Copies of the case's layer with the same seeded weights, for relations between calls."""
+
+    def __init__(self, case: Case, registry: LayerRegistry, device: str, inputs: CallInputs) -> None:
+        self.case, self.registry, self.device, self.inputs = case, registry, device, inputs
+
+    def build(
+        self,
+        overrides: Mapping[str, Any],
+        node: Mapping[str, Any] | None = None,
+        weights: list[np.ndarray] | None = None,
+        shape: tuple[int, ...] | None = None,
+    ) -> Any:
+        values = {**self.case.values, **overrides}
+        node = node if node is not None else resolve_node(self.case.template, values, self.case.sizes)
+        with on_device(self.device):
+            layer = build_layer(node, self.registry)
+            layer.build(shape or self.inputs.x.shape)
+            layer.set_weights(self.inputs.weights if weights is None else weights)
+        return layer
+
+    def call_layer(
+        self,
+        layer: Any,
+        x: np.ndarray,
+        mask: np.ndarray | None = None,
+        initial_state: Any = None,
+        training: bool = False,
+    ) -> Any:
+        kwargs: dict[str, Any] = {"training": training}
+        if mask is not None:
+            kwargs["mask"] = keras.ops.convert_to_tensor(mask) if hasattr(keras, "ops") else mask
+        if initial_state is not None:
+            kwargs["initial_state"] = initial_state
+        with on_device(self.device):
+            return to_numpy(layer(x, **kwargs))
+
+    _KEEP: Any = object()
+
+    def call(
+        self,
+        overrides: Mapping[str, Any],
+        x: np.ndarray | None = None,
+        mask: Any = _KEEP,
+        initial_state: Any = _KEEP,
+        training: bool = False,
+        batch_row: int | None = None,
+    ) -> Any:
+        """A fresh twin with some axis values overridden, called on the case's inputs or others."""
+        x = self.inputs.x if x is None else x
+        mask = self.inputs.mask if mask is self._KEEP else mask
+        states = self.inputs.initial_state if initial_state is self._KEEP else initial_state
+        if batch_row is not None and states is not None:
+            states = _rows(states, batch_row)
+        layer = self.build(overrides, shape=x.shape)
+        return self.call_layer(layer, x, mask, states, training)
+
+    def bidi_directions(self) -> tuple[Any, Any]:
+        """The wrapped layer built twice (forward and go_backwards) with each half of the weights."""
+        inner = dict(self.case.node["layer"])
+        half = len(self.inputs.weights) // 2
+        states = self.inputs.initial_state
+        n_states = len(states) // 2 if states is not None else 0
+        directions = (
+            (False, self.inputs.weights[:half], None if states is None else states[:n_states]),
+            (True, self.inputs.weights[half:], None if states is None else states[n_states:]),
+        )
+        results = []
+        for backwards, weights, initial in directions:
+            node = {**inner, "args": {**inner["args"], "go_backwards": backwards, "return_state": True}}
+            layer = self.build({}, node=node, weights=weights)
+            results.append(self.call_layer(layer, self.inputs.x, self.inputs.mask, initial))
+        return results[0], results[1]
+
+
+def _classes(node: Mapping[str, Any]) -> list[str]:
+    """Class names in a layer tree, outermost first: a registered reference for a custom
+    cell inside RNN(...) computes the whole layer."""
+    names = [node["class"]]
+    children = [node[k] for k in ("layer", "backward_layer") if k in node]
+    cell = node.get("cell")
+    children += cell if isinstance(cell, list) else [cell] if cell is not None else []
+    for child in children:
+        names += _classes(child)
+    return names
+
+
+def _rows(states: Any, row: int) -> Any:
+    if isinstance(states, list):
+        return [_rows(s, row) for s in states]
+    return states[row : row + 1]
+
+
+@dataclass
+class ReferenceCheck:
+    """How the returned tensors compare with the NumPy reference."""
+
+    max_error: float | None = None
+    not_checked: str | None = None
+    problems: list[str] = field(default_factory=list)
+    reference: list[np.ndarray] = field(default_factory=list)
+
+
+def compare_with_reference(case: Case, registry: LayerRegistry, inputs: CallInputs, outputs: Any) -> ReferenceCheck:
+    """Every returned tensor against the NumPy reference, within the case's tolerance."""
+    custom = [registry.references[name] for name in _classes(case.node) if name in registry.references]
+    oracle = custom[0] if custom else reference_call
+    try:
+        expected = oracle(
+            dict(case.node),
+            list(inputs.weights),
+            inputs.x.astype(np.float64),
+            mask=inputs.mask,
+            initial_state=inputs.initial_state,
+        )
+    except NotImplementedError as exc:
+        return ReferenceCheck(not_checked=f"no reference: {exc}")
+    mine, theirs = flatten(to_numpy(outputs)), flatten(expected)
+    check = ReferenceCheck(max_error=0.0, reference=[np.asarray(t, dtype=np.float64) for t in theirs])
+    if len(mine) != len(theirs):
+        check.problems.append(f"reference returns {len(theirs)} tensors, the layer {len(mine)}")
+        return check
+    for index, (a, b) in enumerate(zip(mine, check.reference, strict=True)):
+        if a.shape != b.shape:
+            check.problems.append(f"tensor {index}: shape {a.shape}, reference {b.shape}")
+            continue
+        error = float(np.max(np.abs(a - b))) if a.size else 0.0
+        check.max_error = max(check.max_error or 0.0, error)
+        if not error <= case.tolerance:
+            check.problems.append(
+                f"tensor {index}: max |layer - reference| {error:.3g} > tolerance {case.tolerance:.3g}"
+            )
+    return check
+
+
+def expected_text(case: Case) -> str:
+    """The expected structure with sizes and dtypes filled in, as failures and reports show it."""
+    exp = case.expectation
+    return f"raises {exp.raises}" if exp.raises else format_expected(exp.returns, case.sizes, exp.dtype)
+
+
 def run_case(case: Case, registry: LayerRegistry, device: str) -> Outcome:
     """Build, call and check one case; never raises for faults of the code under test."""
     exp = case.expectation
-    expected_text = format_expected(exp.returns, case.sizes, exp.dtype)
-    if exp.raises:
-        expected_text = f"raises {exp.raises}"
+    expected = expected_text(case)
     try:
         _, outputs, inputs, timings = call_layer(case, registry, device)
     except Exception as exc:
         message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         if exp.raises and exp.raises in {k.__name__ for k in type(exc).__mro__}:
-            return Outcome([], {}, expected_text, f"raises {type(exc).__name__}", 0, None, {})
-        return Outcome([], {}, expected_text, "", None, None, {}, error=message)
+            return Outcome([], {}, expected, f"raises {type(exc).__name__}", 0, None, {})
+        return Outcome([], {}, expected, "", None, None, {}, error=message)
     if exp.raises:
         return Outcome(
             [f"expected the call to raise {exp.raises}, but it returned"],
             {},
-            expected_text,
+            expected,
             format_actual(describe(outputs)),
             count_tensors(describe(outputs)),
             None,
@@ -207,8 +360,16 @@ def run_case(case: Case, registry: LayerRegistry, device: str) -> Outcome:
     problems = list(compare(exp.returns, actual, case.sizes, exp.dtype))
     relation_failures: dict[str, list[str]] = {}
     deviations_seen: list[str] = []
+    check = ReferenceCheck(not_checked="not compared: the structure differs")
+    if not problems:
+        check = compare_with_reference(case, registry, inputs, outputs)
+        if "matches_reference" not in {d.relation for d in exp.deviations}:
+            problems += [f"reference: {p}" for p in check.problems]
     if not problems and (exp.relations or exp.deviations):
-        context = RelationContext(to_numpy(outputs), case.values, case.sizes, case.tolerance, inputs.mask)
+        twin = Twin(case, registry, device, inputs)
+        context = RelationContext(
+            to_numpy(outputs), case.values, case.sizes, case.tolerance, inputs.mask, twin, check.problems
+        )
         relation_failures = check_relations(exp.relations, context)
         broken = check_relations(tuple(d.relation for d in exp.deviations), context)
         for deviation in exp.deviations:
@@ -223,24 +384,36 @@ def run_case(case: Case, registry: LayerRegistry, device: str) -> Outcome:
     return Outcome(
         problems,
         relation_failures,
-        expected_text,
+        expected,
         format_actual(actual),
         count_tensors(actual),
         placed_on(_first_tensor(outputs)),
         timings,
         deviations=deviations_seen,
+        max_error=check.max_error,
+        reference=check.not_checked or "checked",
+        values=_rounded_values(outputs, check) if case.show_values else None,
     )
+
+
+def _rounded_values(outputs: Any, check: ReferenceCheck) -> dict[str, list[Any]]:
+    """Values to print in the report, rounded so that they read the same on every run."""
+
+    def rounded(arrays: list[np.ndarray]) -> list[Any]:
+        return [np.round(a, 4).tolist() for a in arrays]
+
+    return {"actual": rounded(flatten(to_numpy(outputs))), "reference": rounded(check.reference)}
 
 
 def expected_arity(structure: Structure) -> int:
     return 1 if isinstance(structure, Shape) else sum(expected_arity(s) for s in structure.items)
 
 
-def _ones_code(structure: Structure, sizes: Mapping[str, int]) -> str:
-    """Python source for arrays of the structure's shapes, nested as the layer takes them."""
+def _draw_code(structure: Structure, sizes: Mapping[str, int]) -> str:
+    """Python source drawing arrays of the structure's shapes in the runner's order."""
     if isinstance(structure, Shape):
-        return f"np.ones({tuple(d.evaluate(sizes) for d in structure.dims)}, 'float32')"
-    return "[" + ", ".join(_ones_code(item, sizes) for item in structure.items) + "]"
+        return f"rng.uniform(-1, 1, {tuple(d.evaluate(sizes) for d in structure.dims)}).astype('float32')"
+    return "[" + ", ".join(_draw_code(item, sizes) for item in structure.items) + "]"
 
 
 def reproduction(case: Case) -> str:
@@ -260,10 +433,18 @@ def reproduction(case: Case) -> str:
         return f"keras.layers.{node['class']}({', '.join(args)})"
 
     shape = tuple(d.evaluate(case.sizes) for d in case.inputs.dims)
+    if case.input_values is not None:
+        x_code = f"np.asarray({np.asarray(case.input_values).tolist()!r}, 'float32').reshape({shape})"
+    else:
+        x_code = f"np.random.default_rng({case_seed(case, 'inputs')}).uniform(-1, 1, {shape}).astype('float32')"
     lines = [
-        "import numpy as np, keras",
+        "import zlib, numpy as np, keras",
         f"layer = {ctor(case.node, '')}",
-        f"x = np.random.default_rng(0).uniform(-1, 1, {shape}).astype('float32')",
+        f"x = {x_code}",
+        "layer.build(x.shape)  # the same seeded weights as the case",
+        "shapes = [tuple(w.shape) for w in layer.get_weights()]",
+        f"rng = np.random.default_rng(zlib.crc32(f'{case.seed}:{case.path.name}:{{shapes}}'.encode()))",
+        "layer.set_weights([rng.uniform(-0.5, 0.5, s).astype('float32') for s in shapes])",
     ]
     call = "layer(x"
     mask_kind = case.values.get("mask", "none")
@@ -273,7 +454,10 @@ def reproduction(case: Case) -> str:
         lines.append(f"mask = np.array({mask.tolist()!r})")
         call += ", mask=mask"
     if case.values.get("initial_state") and case.expectation.states is not None:
-        lines.append(f"initial_state = {_ones_code(case.expectation.states, case.sizes)}")
+        structure = case.expectation.states
+        drawn = _draw_code(structure, case.sizes)
+        lines.append(f"rng = np.random.default_rng({case_seed(case, 'states')})")
+        lines.append(f"initial_state = {drawn if isinstance(structure, Container) else '[' + drawn + ']'}")
         call += ", initial_state=initial_state"
     lines.append(f"outputs = {call})")
     lines.append("print(type(outputs), [getattr(o, 'shape', o) for o in keras.tree.flatten(outputs)])")

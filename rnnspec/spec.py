@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rnnspec import behaviours  # noqa: F401 - registers the relations that need twin calls
 from rnnspec.errors import SpecError, SpecErrors
 from rnnspec.registry import LayerRegistry, accepted_arguments
 from rnnspec.relations import RELATIONS
@@ -89,6 +90,8 @@ class Case:
     seed: int
     build_text: str = ""
     description: str = ""
+    template: Mapping[str, Any] = field(default_factory=dict)
+    show_values: bool = False
 
     @property
     def flags(self) -> str:
@@ -140,6 +143,31 @@ def _matches(when: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
         if not any(values.get(axis) == o and type(values.get(axis)) is type(o) for o in options):
             return False
     return True
+
+
+def resolve_node(template: Mapping[str, Any], values: Mapping[str, Any], sizes: Mapping[str, int]) -> dict[str, Any]:
+    """The build template with every $name replaced by the case's axis value (or a size)."""
+
+    def value(v: Any) -> Any:
+        if isinstance(v, str) and (m := _REF.match(v)):
+            return values[m.group(1)] if m.group(1) in values else sizes[m.group(1)]
+        return list(v) if isinstance(v, list) else v
+
+    out: dict[str, Any] = {
+        "class": value(template["class"]),
+        "args": {k: value(v) for k, v in template.get("args", {}).items()},
+    }
+    for key in ("layer", "backward_layer"):
+        if key in template:
+            out[key] = resolve_node(template[key], values, sizes)
+    if "cell" in template:
+        cell = template["cell"]
+        out["cell"] = (
+            [resolve_node(c, values, sizes) for c in cell]
+            if isinstance(cell, list)
+            else resolve_node(cell, values, sizes)
+        )
+    return out
 
 
 def build_text(node: Mapping[str, Any]) -> str:
@@ -409,12 +437,8 @@ class SpecFile:
             return None
         assert returns is not None
         assert dtype is not None
-        both = sorted(set(relations) & set(deviations))
-        if both:
-            self._err(
-                table_line, f"relation {both[0]!r} is both expected to hold and declared a deviation for {dict(values)}"
-            )
-            return None
+        # A deviation is the documented exception to a general row: it wins over "holds".
+        relations = [r for r in relations if r not in deviations]
         return Expectation(
             returns[1], returns[2], dtype[1], tuple(relations), tuple(lines), tuple(deviations.values()), states, raises
         )
@@ -425,26 +449,6 @@ class SpecFile:
             if entry.get("device", device) == device and _matches(entry.get("when", {}), values):
                 return XFail(entry["reason"], bool(entry.get("strict", True)), entries.line_of(index))
         return None
-
-    def _resolve(self, node: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-        def value(v: Any) -> Any:
-            if isinstance(v, str) and (m := _REF.match(v)):
-                return values[m.group(1)] if m.group(1) in values else self.sizes[m.group(1)]
-            return list(v) if isinstance(v, list) else v
-
-        out: dict[str, Any] = {
-            "class": value(node["class"]),
-            "args": {k: value(v) for k, v in node.get("args", {}).items()},
-        }
-        for key in ("layer", "backward_layer"):
-            if key in node:
-                out[key] = self._resolve(node[key], values)
-        if "cell" in node:
-            cell = node["cell"]
-            out["cell"] = (
-                [self._resolve(c, values) for c in cell] if isinstance(cell, list) else self._resolve(cell, values)
-            )
-        return out
 
     def cases(self, devices: tuple[str, ...] = DEVICES) -> list[Case]:
         """Every declared combination on every device, in file order; raises SpecErrors."""
@@ -479,7 +483,9 @@ class SpecFile:
                             device=device,
                             values=values,
                             varied=tuple(names),
-                            node=self._resolve(self.doc["build"], values),
+                            node=resolve_node(self.doc["build"], values, self.sizes),
+                            template=self.doc["build"],
+                            show_values=bool(self.doc.get("show_values", False)),
                             inputs=self.inputs,
                             input_values=self.doc.get("input_values"),
                             sizes=dict(self.sizes),

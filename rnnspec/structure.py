@@ -229,13 +229,10 @@ def compare(
             yield from compare(exp, act, sizes, dtype, f"{path}[{index}]")
         return
     if not isinstance(actual, TensorInfo):
-        got = (
-            "a " + ("list" if isinstance(actual, list) else "tuple")
-            if isinstance(actual, (list, tuple))
-            else str(actual)
-        )
         if isinstance(actual, (list, tuple)):
-            got += f" of {len(actual)}"
+            got = f"a {'list' if isinstance(actual, list) else 'tuple'} of {len(actual)}"
+        else:
+            got = f"a {actual.type_name}"
         yield f"{path}: expected a tensor, got {got}"
         return
     want_shape = tuple(d.evaluate(sizes) for d in expected.dims)

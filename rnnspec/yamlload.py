@@ -41,18 +41,23 @@ class _LineLoader(yaml.SafeLoader):
         mapping = LineDict()
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
-        self.flatten_mapping(node)
-        for key_node, value_node in node.value:
+        own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
+        self.flatten_mapping(node)  # merged (<<) pairs now come first; the mapping's own keys override them
+        merged = len(node.value) - own
+        own_keys: set[str] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 key = str(key)
-            if key in mapping:
-                raise SpecError(
-                    self.name,
-                    key_node.start_mark.line + 1,
-                    f"duplicate key {key!r} (first at line {mapping.key_lines[key]})",
-                    "each key may appear once in a mapping; merge the two entries",
-                )
+            if index >= merged:
+                if key in own_keys:
+                    raise SpecError(
+                        self.name,
+                        key_node.start_mark.line + 1,
+                        f"duplicate key {key!r} (first at line {mapping.key_lines[key]})",
+                        "each key may appear once in a mapping; merge the two entries",
+                    )
+                own_keys.add(key)
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping

@@ -1,0 +1,162 @@
+"""Named relations that need a second look at the layer: a twin call, other inputs, training.
+
+Each compares what the case returned with what a twin of the layer (same seeded weights,
+some arguments or inputs changed) returns, because the behaviours users rely on are
+relations between calls: unrolled equals looped, go_backwards equals reversed input,
+two stateful halves equal one whole call, a right-padded row equals its unpadded prefix,
+dropout is off at inference and on in training. Which of them hold where is data in the
+tables; this module only says what each name means.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rnnspec.relations import RelationContext, flatten, relation
+
+
+def _twin(ctx: RelationContext) -> Any:
+    if ctx.twin is None:
+        raise TypeError("this relation needs a twin call, which the runner did not provide")
+    return ctx.twin
+
+
+def _compare_all(ctx: RelationContext, mine: Any, theirs: Any, what: str) -> list[str]:
+    problems: list[str] = []
+    for index, (a, b) in enumerate(zip(flatten(mine), flatten(theirs), strict=True)):
+        problems += ctx.close(a, b, f"{what}, tensor {index}")
+    return problems
+
+
+@relation("same_as_loop")
+def same_as_loop(ctx: RelationContext) -> list[str]:
+    """unroll=True computes exactly what the symbolic loop (unroll=False) computes."""
+    twin = _twin(ctx)
+    return _compare_all(ctx, ctx.outputs, twin.call({"unroll": False}), "unroll=True vs unroll=False")
+
+
+@relation("same_as_cudnn_auto")
+def same_as_cudnn_auto(ctx: RelationContext) -> list[str]:
+    """use_cudnn=False (generic kernel) equals use_cudnn='auto' (cuDNN where it can)."""
+    twin = _twin(ctx)
+    return _compare_all(ctx, ctx.outputs, twin.call({"use_cudnn": "auto"}), "use_cudnn=False vs 'auto'")
+
+
+@relation("dropout_off_at_inference")
+def dropout_off_at_inference(ctx: RelationContext) -> list[str]:
+    """At inference a layer with dropout equals the same layer without, and calls repeat."""
+    twin = _twin(ctx)
+    plain = twin.call({"dropout": 0.0, "recurrent_dropout": 0.0})
+    again = twin.call({})
+    return _compare_all(ctx, ctx.outputs, plain, "with dropout vs without") + _compare_all(
+        ctx, ctx.outputs, again, "two inference calls"
+    )
+
+
+@relation("dropout_on_in_training")
+def dropout_on_in_training(ctx: RelationContext) -> list[str]:
+    """With training=True dropout changes the result."""
+    twin = _twin(ctx)
+    trained = flatten(twin.call({}, training=True))[0]
+    return ctx.differ(flatten(ctx.outputs)[0], trained, "training=True output vs inference output")
+
+
+@relation("backwards_is_reversed_forward")
+def backwards_is_reversed_forward(ctx: RelationContext) -> list[str]:
+    """go_backwards=True on x equals the forward layer on x reversed in time (mask too)."""
+    twin = _twin(ctx)
+    x = twin.inputs.x[:, ::-1]
+    mask = None if twin.inputs.mask is None else twin.inputs.mask[:, ::-1]
+    forward = twin.call({"go_backwards": False}, x=x, mask=mask)
+    return _compare_all(ctx, ctx.outputs, forward, "go_backwards vs forward on reversed input")
+
+
+@relation("zero_initial_state_is_default")
+def zero_initial_state_is_default(ctx: RelationContext) -> list[str]:
+    """Passing all-zero initial states equals passing none."""
+    twin = _twin(ctx)
+    zeros = _zeros_like(twin.inputs.initial_state)
+    return _compare_all(
+        ctx, twin.call({}, initial_state=zeros), twin.call({}, initial_state=None), "zero states vs none"
+    )
+
+
+@relation("initial_state_matters")
+def initial_state_matters(ctx: RelationContext) -> list[str]:
+    """Non-zero initial states change the result (the layer does not ignore them)."""
+    twin = _twin(ctx)
+    return ctx.differ(
+        flatten(ctx.outputs)[0], flatten(twin.call({}, initial_state=None))[0], "with initial states vs without"
+    )
+
+
+def _zeros_like(states: Any) -> Any:
+    if isinstance(states, list):
+        return [_zeros_like(s) for s in states]
+    return np.zeros_like(states)
+
+
+@relation("stateful_halves_equal_whole")
+def stateful_halves_equal_whole(ctx: RelationContext) -> list[str]:
+    """A stateful layer fed two halves returns what one call on the whole returns."""
+    twin = _twin(ctx)
+    layer = twin.build({})
+    x = twin.inputs.x
+    half = x.shape[1] // 2
+    first = twin.call_layer(layer, x[:, :half])
+    second = twin.call_layer(layer, x[:, half:])
+    joined = flatten(second)
+    if ctx.values.get("return_sequences"):
+        joined[0] = np.concatenate([flatten(first)[0], joined[0]], axis=1)
+    problems: list[str] = []
+    for index, (a, b) in enumerate(zip(flatten(ctx.outputs), joined, strict=True)):
+        problems += ctx.close(a, b, f"whole call vs two stateful halves, tensor {index}")
+    return problems
+
+
+@relation("reset_state_restarts")
+def reset_state_restarts(ctx: RelationContext) -> list[str]:
+    """After a call, reset_state() makes a stateful layer reproduce its first call."""
+    twin = _twin(ctx)
+    layer = twin.build({})
+    twin.call_layer(layer, twin.inputs.x)
+    layer.reset_state()
+    return _compare_all(ctx, ctx.outputs, twin.call_layer(layer, twin.inputs.x), "after reset_state() vs first call")
+
+
+@relation("padding_equals_truncation")
+def padding_equals_truncation(ctx: RelationContext) -> list[str]:
+    """With a right-padded mask, each row's final states equal those of its unpadded prefix."""
+    twin = _twin(ctx)
+    assert twin.inputs.mask is not None
+    problems: list[str] = []
+    states = flatten(ctx.outputs)[1:]
+    for b, row in enumerate(twin.inputs.mask):
+        length = int(row.sum())
+        if not row[:length].all():
+            return [f"row {b} is not right-padded; this relation needs mask: right"]
+        prefix = flatten(twin.call({}, x=twin.inputs.x[b : b + 1, :length], mask=None, batch_row=b))[1:]
+        for index, (mine, theirs) in enumerate(zip(states, prefix, strict=True)):
+            problems += ctx.close(
+                mine[b : b + 1], theirs, f"row {b}: state {index} vs unpadded prefix of {length} steps"
+            )
+    return problems
+
+
+@relation("bidi_equals_two_layers")
+def bidi_equals_two_layers(ctx: RelationContext) -> list[str]:
+    """Each direction equals a separately built layer (forward, and go_backwards=True)
+    holding that direction's half of the weights."""
+    twin = _twin(ctx)
+    forward, backward = twin.bidi_directions()
+    n_states = len(flatten(forward)) - 1
+    mine = flatten(ctx.outputs)
+    fwd_states, bwd_states = mine[-2 * n_states : -n_states], mine[-n_states:]
+    problems: list[str] = []
+    for index, (a, b) in enumerate(zip(fwd_states, flatten(forward)[1:], strict=True)):
+        problems += ctx.close(a, b, f"forward state {index} vs separate forward layer")
+    for index, (a, b) in enumerate(zip(bwd_states, flatten(backward)[1:], strict=True)):
+        problems += ctx.close(a, b, f"backward state {index} vs separate go_backwards layer")
+    return problems
