@@ -93,25 +93,25 @@ class Case:
     template: Mapping[str, Any] = field(default_factory=dict)
     show_values: bool = False
 
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
     @property
     def flags(self) -> str:
         """The part of the id that names the axis values, stable across versions."""
-        return case_flags(self.values, self.varied, self.defaults_for_id)
+        return case_flags(self.values, self.varied, self.defaults)
 
     @property
-    def defaults_for_id(self) -> Mapping[str, Any]:
-        return self._defaults
-
-    _defaults: Mapping[str, Any] = field(default_factory=dict)
+    def _label(self) -> str:
+        return f"{self.title}[{self.table}{'-' + self.flags if self.flags else ''}"
 
     @property
     def name(self) -> str:
-        return f"{self.title}[{self.table}{'-' + self.flags if self.flags else ''}-{self.device}]"
+        return f"{self._label}-{self.device}]"
 
     @property
     def case_key(self) -> str:
         """The id without the device: the same combination on every device."""
-        return f"{self.path.name}::{self.title}[{self.table}{'-' + self.flags if self.flags else ''}]"
+        return f"{self.path.name}::{self._label}]"
 
 
 def _value_text(value: Any) -> str:
@@ -443,6 +443,13 @@ class SpecFile:
             returns[1], returns[2], dtype[1], tuple(relations), tuple(lines), tuple(deviations.values()), states, raises
         )
 
+    def expectation_for(self, values: Mapping[str, Any]) -> Expectation:
+        """What the rows say about any combination of axis values (for property tests)."""
+        expectation = self._expect({**self.defaults, **values}, self.doc.line)
+        if expectation is None:
+            raise SpecErrors(self.errors)
+        return expectation
+
     def _xfail(self, values: Mapping[str, Any], device: str) -> XFail | None:
         entries: LineList = self.doc.get("xfail", LineList())
         for index, entry in enumerate(entries):
@@ -494,7 +501,7 @@ class SpecFile:
                             tolerance=self.tolerance_for(device, expectation.dtype),
                             xfail=self._xfail({**values, "device": device}, device),
                             seed=seed,
-                            _defaults=self.defaults,
+                            defaults=self.defaults,
                             build_text=build_text(self.doc["build"]),
                             description=self.doc.get("description", ""),
                         )

@@ -8,12 +8,14 @@ Keras is imported.
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 # Imported here, before pytester snapshots sys.modules, so that in-process runs reuse them
 # instead of importing TensorFlow's lazily loaded parts again on every run.
@@ -23,6 +25,12 @@ import rnnspec.runner
 import rnnspec.spec  # noqa: F401
 
 pytest_plugins = ["pytester"]
+
+# Property-test profiles: "ci" is the default (reproducible: derandomized, few examples);
+# "thorough" draws many more. Pick one with --hypothesis-profile=NAME or HYPOTHESIS_PROFILE.
+settings.register_profile("ci", max_examples=12, derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("thorough", max_examples=300, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 #: The ini of every throw-away project: spec tables live under spec/, as in the real repository.
 PYTEST_INI = """\
