@@ -27,9 +27,38 @@ test: $(STAMP) lint
 	RNNSPEC_FRESH_REPORTS=build/reports $(BIN)/python -m pytest tests -n $(JOBS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check rnnspec tests conftest.py
-	$(BIN)/ruff format --check rnnspec tests conftest.py
+	$(BIN)/ruff check rnnspec tests benchmarks examples tools conftest.py
+	$(BIN)/ruff format --check rnnspec tests benchmarks examples tools conftest.py
 	$(BIN)/mypy
 
 clean:
 	rm -rf build $(VENV)
+
+## Benchmarks (benchmarks/, not part of the specification run): one forward call per layer.
+## Stored per environment: .benchmarks/<tf-keras-backend>/<machine>/NNNN_baseline.json
+BENCH_ENV      = $(shell $(BIN)/python benchmarks/envname.py)
+BENCH_STORAGE  = file://.benchmarks/$(BENCH_ENV)
+BENCH_TIME    ?= --benchmark-min-rounds=3 --benchmark-max-time=0.5
+BENCH_FAIL    ?= median:25%
+BENCH_PYTEST   = $(BIN)/python -m pytest benchmarks -n 0 -q $(BENCH_TIME) --benchmark-storage=$(BENCH_STORAGE) --benchmark-columns=median,iqr,rounds
+BENCH_BASELINE = $(lastword $(sort $(wildcard .benchmarks/$(BENCH_ENV)/*/*_baseline.json)))
+
+.PHONY: bench bench-save bench-compare bench-env
+
+## make bench: time every layer, write reports/benchmarks.json and the chart reports/benchmarks.svg
+bench: $(STAMP)
+	@mkdir -p reports
+	$(BENCH_PYTEST) --benchmark-json=reports/benchmarks.json
+	$(BIN)/python -m benchmarks.chart reports/benchmarks.json reports/benchmarks.svg
+
+## make bench-save: time every layer and save the run as this environment's baseline
+bench-save: $(STAMP)
+	$(BENCH_PYTEST) --benchmark-save=baseline
+
+## make bench-compare: fail when a layer's median is more than BENCH_FAIL slower than the latest baseline
+bench-compare: $(STAMP)
+	@test -n "$(BENCH_BASELINE)" || { echo "no baseline in .benchmarks/$(BENCH_ENV): run make bench-save first"; exit 1; }
+	$(BENCH_PYTEST) --benchmark-compare=$(BENCH_BASELINE) --benchmark-compare-fail=$(BENCH_FAIL)
+
+bench-env: $(STAMP)
+	@echo $(BENCH_ENV)

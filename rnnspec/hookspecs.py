@@ -1,4 +1,7 @@
-"""Hooks that a conftest.py or another plugin implements to extend rnnspec."""
+"""Hooks that a conftest.py or another plugin implements to extend rnnspec.
+
+Named with the ``pytest_`` prefix because pytest only takes hook implementations so named.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from rnnspec.registry import LayerRegistry
 
 
 @pytest.hookspec
-def rnnspec_register_layers(registry: LayerRegistry) -> None:
+def pytest_rnnspec_register_layers(registry: LayerRegistry) -> None:
     """Register custom layers or cells (and optionally their NumPy reference).
 
     Call ``registry.register(MyCell)`` or ``registry.register(MyLayer, reference=fn)``;

@@ -40,7 +40,7 @@ class SessionState:
             from rnnspec.registry import keras_layer_registry
 
             self._registry = keras_layer_registry()
-            self.config.hook.rnnspec_register_layers(registry=self._registry)
+            self.config.hook.pytest_rnnspec_register_layers(registry=self._registry)
         return self._registry
 
     @property
@@ -65,7 +65,11 @@ class SessionState:
         items.extend(item for item in self.spec_error_items if id(item) not in selected)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if not (report.when == "call" or (report.when == "setup" and not report.passed)):
+        if report.when not in ("setup", "call"):
+            # xdist reports a case whose worker died with when="???" and no properties
+            crashed = self.records.get(report.nodeid)
+            if crashed is not None and report.failed:
+                crashed.update(status="failed", error=f"no result: {report.longreprtext.strip()[:200]}")
             return
         for key, value in report.user_properties:
             if key != RECORD_KEY or not isinstance(value, dict):
@@ -74,8 +78,11 @@ class SessionState:
                 self.spec_errors += value["spec_errors"]
                 continue
             record = dict(value)
-            record["status"] = _status(report)
-            record["duration"] = report.duration
+            if report.when == "setup" and report.passed:
+                record["status"] = "unfinished"  # until its call report arrives
+            else:
+                record["status"] = _status(report)
+                record["duration"] = report.duration
             self.records[record["id"]] = record
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -276,12 +283,17 @@ class CaseItem(pytest.Item):
             "relations": list(case.expectation.relations),
         }
 
+    def setup(self) -> None:
+        # Recorded before the call, so that a case whose worker dies or whose run is
+        # interrupted still appears in the reports, as unfinished.
+        self.record = self._base_record()
+        self.user_properties.append((RECORD_KEY, self.record))
+
     def runtest(self) -> None:
         from rnnspec.runner import run_case
 
         state = self.config.stash[STATE]
-        record = self._base_record()
-        self.user_properties.append((RECORD_KEY, record))
+        record = self.record
         target = state.devices.get(self.case.device)
         if target is None:
             from rnnspec.kerasapi import backend_name
@@ -336,7 +348,8 @@ class CaseItem(pytest.Item):
         lines += [f"  - {p}" for p in outcome.problems]
         for name, problems in outcome.relation_failures.items():
             lines += [f"  relation {name} does not hold:"] + [f"    - {p}" for p in problems]
-        lines += ["", "reproduce with:"] + ["    " + line for line in reproduction(case).splitlines()]
+        registry = self.config.stash[STATE].registry
+        lines += ["", "reproduce with:"] + ["    " + line for line in reproduction(case, registry).splitlines()]
         return "\n".join(lines)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

@@ -1,7 +1,7 @@
 """Which layer and cell classes a spec may name: an allowlist, never an import path.
 
 The allowlist is every Layer subclass exported by ``keras.layers`` plus the classes that a
-``conftest.py`` or plugin registers through the ``rnnspec_register_layers`` hook. A spec
+``conftest.py`` or plugin registers through the ``pytest_rnnspec_register_layers`` hook. A spec
 names a class; it can never name a module, a file or code to run.
 """
 

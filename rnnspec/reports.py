@@ -25,6 +25,7 @@ STATUS_TEXT = {
     "xfailed": "xfail",
     "xpassed": "xpass",
     "error": "**ERROR**",
+    "unfinished": "**not finished**",
 }
 
 
@@ -107,6 +108,11 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
         "",
         f"Produced with {_versions_line(meta)}.",
         "",
+        *(
+            []
+            if meta.get("complete", True)
+            else ["**Incomplete run**: interrupted before every case ran; this is not the whole contract.", ""]
+        ),
         "Each row is one combination declared in a table under `spec/`. *Returns* is the structure",
         "the table expects, written like Python: `(B, units)` is one tensor of that shape, `(a, b)` a",
         "tuple, `[a, b]` a list. *Shapes* fills in the sizes of that file; *n* is how many tensors come",

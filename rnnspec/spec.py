@@ -341,7 +341,7 @@ class SpecFile:
             hint = (
                 f"did you mean {close[0]!r}?"
                 if close
-                else "register custom classes with the rnnspec_register_layers hook"
+                else "register custom classes with the pytest_rnnspec_register_layers hook"
             )
             self._err(line, f"unknown layer {name!r}", hint)
             return
@@ -406,7 +406,7 @@ class SpecFile:
                     self._err(
                         line,
                         f"rows contradict each other: line {returns[0]} says {returns[2]}, this row says {row['returns']}",
-                        f"for {dict(values)}",
+                        "for " + ", ".join(f"{k}={_value_text(v)}" for k, v in values.items()),
                     )
                     return None
                 returns = (line, structure, row["returns"])
@@ -460,7 +460,7 @@ class SpecFile:
     def cases(self, devices: tuple[str, ...] = DEVICES) -> list[Case]:
         """Every declared combination on every device, in file order; raises SpecErrors."""
         cases: list[Case] = []
-        seen: dict[str, int] = {}
+        seen: set[str] = set()
         seed = int(self.doc.get("seed", 0))
         for table, line, axes in self._table_axes():
             names = list(axes)
@@ -474,11 +474,11 @@ class SpecFile:
                 if key in seen:
                     self._err(
                         line,
-                        f"table {table!r} declares the combination {flags or 'of defaults'} twice (also at line {seen[key]})",
+                        f"table {table!r} declares the combination {flags or 'of defaults'} twice",
                         "each value may appear once in an axis list",
                     )
                     continue
-                seen[key] = line
+                seen.add(key)
                 for device in devices:
                     cases.append(
                         Case(

@@ -64,21 +64,81 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
         and isinstance(error.schema, dict)
         and error.schema.get("type") == "number"
     ):
+        if _parses_as_float(error.instance):
+            return (
+                f"{where}: {error.instance!r} is a string, not a number",
+                "YAML reads 1e-5 as a string; write 1.0e-5",
+            )
+        return f"{where}: {error.instance!r} is not a number", "write a number such as 1.0e-5"
+    if error.validator == "pattern" and error.absolute_path and error.absolute_path[-1] == "class":
         return (
-            f"{where}: {error.instance!r} is a string, not a number",
-            "YAML reads 1e-5 as a string; write 1.0e-5",
+            f"{where}: {error.instance!r} is not a class name",
+            "name a keras.layers class (or one registered with the pytest_rnnspec_register_layers hook) "
+            "or $axis; a spec never names a module path, and nothing is imported from it",
+        )
+    if error.validator == "uniqueItems" and isinstance(error.instance, list):
+        first, _ = _first_repeat(error.instance)
+        line = line_at(error.instance, [first])
+        what = "row" if error.absolute_path and error.absolute_path[-1] == "expect" else "item"
+        return (
+            f"{where}: this {what} repeats the {what} at line {line}",
+            "each row may appear once; delete the copy or change its 'when'",
         )
     return f"{where}: {error.message}", ""
+
+
+def _parses_as_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _first_repeat(items: list[Any]) -> tuple[int, int]:
+    """Indices of the first item that equals a later one, and of that later one."""
+    for second, item in enumerate(items):
+        for first in range(second):
+            if items[first] == item:
+                return first, second
+    return 0, 0
+
+
+def _error_path(error: jsonschema.ValidationError) -> list[Any]:
+    """The JSON path to the node an error is about: the unknown key, the repeated item."""
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(_schema_keys(error))
+        path += [k for k in error.instance if k not in allowed][:1]
+    if error.validator == "uniqueItems" and isinstance(error.instance, list):
+        path.append(_first_repeat(error.instance)[1])
+    return path
+
+
+def _misspelled_required(errors: list[jsonschema.ValidationError]) -> set[tuple[tuple[Any, ...], str]]:
+    """(path, key) of required keys that an unknown key next to them misspells: the
+    "unknown key 'expcet'" error already says "did you mean 'expect'?", so "'expect' is a
+    required property" would only repeat it."""
+    out: set[tuple[tuple[Any, ...], str]] = set()
+    for error in errors:
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = _schema_keys(error)
+            for key in error.instance:
+                if key not in allowed:
+                    out.update((tuple(error.absolute_path), c) for c in difflib.get_close_matches(key, allowed, n=1))
+    return out
 
 
 def validate_document(path: Path, document: Any) -> list[SpecError]:
     """All schema problems of one file, each with its line and, where we can, a fix."""
     errors = []
-    for error in sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+    found = sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    misspelled = _misspelled_required(found)
+    for error in found:
+        if error.validator == "required" and isinstance(error.instance, dict):
+            missing = [k for k in error.validator_value if k not in error.instance]
+            if missing and all((tuple(error.absolute_path), k) in misspelled for k in missing):
+                continue
         message, hint = _describe(error)
-        path_to_key = list(error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = set(_schema_keys(error))
-            path_to_key += [k for k in error.instance if k not in allowed][:1]
-        errors.append(SpecError(path, line_at(document, path_to_key), message, hint))
+        errors.append(SpecError(path, line_at(document, _error_path(error)), message, hint))
     return errors

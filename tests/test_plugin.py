@@ -458,12 +458,7 @@ def test_reports_identical_under_xdist(project: SpecProject) -> None:
     serial_contract = (serial / "contract.md").read_text(encoding="utf-8")
     parallel_contract = (parallel / "contract.md").read_text(encoding="utf-8")
     assert _without_error_bounds(parallel_contract) == _without_error_bounds(serial_contract)
-    if parallel_contract != serial_contract:
-        # Everything else already matched: only the reference-error column differs.
-        pytest.xfail(
-            "bug: contract.md's power-of-ten reference-error bound (reports.error_bound) flips "
-            "between processes: max_error is ~1e-8 and differs run to run, so '<1e-8' vs '<1e-7'"
-        )
+    assert parallel_contract == serial_contract
 
 
 def _without_error_bounds(contract: str) -> str:

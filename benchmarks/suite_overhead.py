@@ -1,0 +1,154 @@
+"""What the specification costs beyond calling the layers, and what ``-n 2`` buys.
+
+Measures in one run, each in a fresh interpreter (so every figure includes starting Python
+and importing TensorFlow, as a user's run does):
+
+(a) the specification, ``pytest FILES -n 0 --rnnspec-devices=cpu -q -p no:cacheprovider``;
+(b) a bare loop over the same CPU cases that builds each layer with seeded weights and calls
+    it once (``rnnspec.runner.call_layer``), checking nothing;
+(c) the specification with ``-n 2``.
+
+(a)/(b) is the suite's overhead (checks, references, relations' twin calls, reports, pytest);
+(a)/(c) the speed-up of two workers. Prints a table and writes reports/suite_overhead.json.
+
+    python benchmarks/suite_overhead.py [--files spec/lstm.yaml spec/seed.yaml] [--out reports/suite_overhead.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bare_loop(files: Sequence[str]) -> dict[str, Any]:
+    """Runs inside the (b) subprocess: build + seeded weights + one call per case, no checks."""
+    start = time.perf_counter()
+    from rnnspec.registry import keras_layer_registry
+    from rnnspec.runner import call_layer
+    from rnnspec.spec import SpecFile
+
+    registry = keras_layer_registry()
+    imported = time.perf_counter()
+    cases = [case for path in files for case in SpecFile(Path(path), registry).cases(("cpu",))]
+    loaded = time.perf_counter()
+    raised = 0
+    for case in cases:
+        try:
+            call_layer(case, registry, "cpu:0")
+        except Exception:  # cases that expect the call to raise, e.g. Bidirectional(go_backwards)
+            raised += 1
+    done = time.perf_counter()
+    return {
+        "cases": len(cases),
+        "raised": raised,
+        "import_s": imported - start,
+        "load_s": loaded - imported,
+        "calls_s": done - loaded,
+    }
+
+
+def _timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_ADDOPTS"))}
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, result
+
+
+def _pytest(files: Sequence[str], workers: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        *files,
+        "-n",
+        str(workers),
+        "--rnnspec-devices=cpu",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+
+
+def _summary(result: subprocess.CompletedProcess[str]) -> str:
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    return lines[-1].strip("= ") if lines else f"exit {result.returncode}"
+
+
+def measure(files: Sequence[str]) -> dict[str, Any]:
+    load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
+    spec_n0, run_n0 = _timed(_pytest(files, 0))
+    bare, run_bare = _timed([sys.executable, __file__, "--bare", *files])
+    if run_bare.returncode != 0:
+        raise SystemExit(f"the bare loop failed:\n{run_bare.stdout}\n{run_bare.stderr}")
+    inner = json.loads(run_bare.stdout.strip().splitlines()[-1])
+    spec_n2, run_n2 = _timed(_pytest(files, 2))
+    return {
+        "files": list(files),
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "loadavg_before": list(load_start) if load_start else None,
+            "loadavg_after": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        },
+        "spec_n0_s": spec_n0,
+        "spec_n0_result": _summary(run_n0),
+        "bare_s": bare,
+        "bare_inner": inner,
+        "spec_n2_s": spec_n2,
+        "spec_n2_result": _summary(run_n2),
+        "overhead_ratio": spec_n0 / bare,
+        "overhead_ratio_without_startup": (spec_n0 - inner["import_s"]) / (bare - inner["import_s"]),
+        "n2_speedup": spec_n0 / spec_n2,
+    }
+
+
+def table(m: dict[str, Any]) -> str:
+    inner = m["bare_inner"]
+    rows = [
+        ("(a) spec, -n 0", f"{m['spec_n0_s']:.1f} s", m["spec_n0_result"]),
+        (
+            "(b) bare loop",
+            f"{m['bare_s']:.1f} s",
+            f"{inner['cases']} cases; import {inner['import_s']:.1f} s, calls {inner['calls_s']:.1f} s",
+        ),
+        ("(c) spec, -n 2", f"{m['spec_n2_s']:.1f} s", m["spec_n2_result"]),
+        ("overhead (a)/(b)", f"{m['overhead_ratio']:.2f}x", f"{m['overhead_ratio_without_startup']:.2f}x less import"),
+        ("speed-up (a)/(c)", f"{m['n2_speedup']:.2f}x", f"{m['machine']['cpu_count']} CPUs"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    return "\n".join(f"{name:<{width}}  {value:>8}  {note}" for name, value, note in rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", nargs="+", default=None, help="spec files (default: every spec/*.yaml)")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "suite_overhead.json")
+    parser.add_argument("--bare", nargs="+", default=None, help=argparse.SUPPRESS)  # the (b) subprocess
+    args = parser.parse_args(argv)
+    if args.bare:
+        print(json.dumps(bare_loop(args.bare)))
+        return 0
+    files = args.files or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "spec").glob("*.yaml"))
+    result = measure(files)
+    print(f"files: {' '.join(files)}")
+    print(table(result))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())
