@@ -479,15 +479,3 @@ def reproduction(case: Case, registry: LayerRegistry | None = None) -> str:
     lines.append(f"outputs = {call})")
     lines.append("print(type(outputs), [getattr(o, 'shape', o) for o in keras.tree.flatten(outputs)])")
     return "\n".join(lines)
-
-
-__all__ = [
-    "Container",
-    "Outcome",
-    "call_layer",
-    "expected_arity",
-    "make_inputs",
-    "make_mask",
-    "reproduction",
-    "run_case",
-]
