@@ -384,7 +384,7 @@ class SpecFile:
 
     def _expect(self, values: Mapping[str, Any], table_line: int) -> Expectation | None:
         returns: tuple[int, Structure, str] | None = None
-        raises: str | None = None
+        raises: tuple[int, str] | None = None
         dtype: tuple[int, str] | None = None
         states: Structure | None = self.states
         relations: list[str] = []
@@ -403,7 +403,14 @@ class SpecFile:
                     )
                     return None
                 returns = (line, structure, row["returns"])
-            raises = row.get("raises", raises)
+            if "raises" in row:
+                if raises is not None and raises[1] != row["raises"]:
+                    self._err(
+                        line,
+                        f"rows contradict each other: line {raises[0]} says raises {raises[1]}, this row says raises {row['raises']}",
+                    )
+                    return None
+                raises = (line, row["raises"])
             if "dtype" in row:
                 if dtype is not None and dtype[1] != row["dtype"]:
                     self._err(
@@ -418,7 +425,7 @@ class SpecFile:
             for entry in row.get("deviations", []):
                 deviations[entry["relation"]] = Deviation(entry["relation"], entry["reason"], row.line_of("deviations"))
         if raises is not None:  # a rejected combination returns nothing and relates nothing
-            returns, dtype, relations, deviations = (0, Shape(()), f"raises {raises}"), (0, "-"), [], {}
+            returns, dtype, relations, deviations = (0, Shape(()), f"raises {raises[1]}"), (0, "-"), [], {}
         missing = [what for what, got in (("returns", returns), ("dtype", dtype)) if got is None]
         if missing:
             shown = ", ".join(f"{k}={_value_text(v)}" for k, v in values.items())
@@ -433,7 +440,14 @@ class SpecFile:
         # A deviation is the documented exception to a general row: it wins over "holds".
         relations = [r for r in relations if r not in deviations]
         return Expectation(
-            returns[1], returns[2], dtype[1], tuple(relations), tuple(lines), tuple(deviations.values()), states, raises
+            returns[1],
+            returns[2],
+            dtype[1],
+            tuple(relations),
+            tuple(lines),
+            tuple(deviations.values()),
+            states,
+            raises[1] if raises else None,
         )
 
     def expectation_for(self, values: Mapping[str, Any]) -> Expectation:
