@@ -281,6 +281,13 @@ class CaseItem(pytest.Item):
             "expected": expected_text(case),
             "expected_arity": expected_arity(case.expectation.returns),
             "relations": list(case.expectation.relations),
+            "explained": sorted(
+                {f"{d.relation} does not hold: {d.reason}" for d in case.expectation.deviations}
+                | {
+                    f"raises {case.expectation.raises}: {n}" if case.expectation.raises else n
+                    for n in case.expectation.notes
+                }
+            ),
         }
 
     def setup(self) -> None:

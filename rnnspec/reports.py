@@ -180,8 +180,19 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
                     + " |"
                 )
             out.append("")
+        out += _explained_section(cases)
         out += _values_section(cases, by_case)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _explained_section(cases: list[Mapping[str, Any]]) -> list[str]:
+    """The table's documented deviations and notes, each with how many combinations it covers."""
+    counts = Counter(text for case in cases for text in case.get("explained", []))
+    if not counts:
+        return []
+    out = ["#### Deviations and notes", ""]
+    out += [f"- {' '.join(text.split())} ({n} combination{'s' if n > 1 else ''})" for text, n in sorted(counts.items())]
+    return [*out, ""]
 
 
 def _values_section(

@@ -47,6 +47,7 @@ class Expectation:
     deviations: tuple[Deviation, ...] = ()
     states: Structure | None = None
     raises: str | None = None
+    notes: tuple[str, ...] = ()  # the matched rows' notes: why a combination behaves as it does
 
 
 @dataclass(frozen=True)
@@ -388,12 +389,15 @@ class SpecFile:
         dtype: tuple[int, str] | None = None
         states: Structure | None = self.states
         relations: list[str] = []
+        notes: list[str] = []
         deviations: dict[str, Deviation] = {}
         lines: list[int] = []
         for line, row, structure in self.rows:
             if not _matches(row.get("when", {}), values):
                 continue
             lines.append(line)
+            if "note" in row and row["note"] not in notes:
+                notes.append(row["note"])
             if structure is not None:
                 if returns is not None and returns[2] != row["returns"]:
                     self._err(
@@ -448,6 +452,7 @@ class SpecFile:
             tuple(deviations.values()),
             states,
             raises[1] if raises else None,
+            tuple(notes),
         )
 
     def expectation_for(self, values: Mapping[str, Any]) -> Expectation:
