@@ -78,6 +78,30 @@ expect:
 GOOD_LSTM_CPU_NAMES = ["LSTM[core-cpu]", "LSTM[core-state-cpu]", "LSTM[core-seq-cpu]", "LSTM[core-seq-state-cpu]"]
 
 
+def two_case_spec(title: str) -> str:
+    """A correct two-case SimpleRNN table (return_state false/true), to run beside a table
+    under test and show that its results stay complete."""
+    return f"""\
+rnnspec: 1
+title: {title}
+inputs: (B, T, F)
+sizes: {{B: 1, T: 3, F: 2, units: 2}}
+build:
+  class: SimpleRNN
+  args: {{units: $units, return_state: $return_state}}
+defaults: {{return_state: false}}
+cross: {{return_state: [false, true]}}
+tables: {{core: {{}}}}
+expect:
+  - when: {{return_state: false}}
+    returns: (B, units)
+  - when: {{return_state: true}}
+    returns: ((B, units), (B, units))
+    relations: [output_is_h]
+  - dtype: float32
+"""
+
+
 def one_case_spec(
     *,
     title: str,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SpecProject, load_results, records_by_name, reports_of
+from conftest import SpecProject, load_results, records_by_name, reports_of, two_case_spec
 
 CORPUS = Path(__file__).parent / "malformed"
 BAD_FILES = sorted(CORPUS.glob("*.yaml"))
@@ -21,25 +21,7 @@ BAD_FILES = sorted(CORPUS.glob("*.yaml"))
 #: Where the ``!!python/object/apply:os.system`` file would leave its mark if it ran.
 MARKER = "python-tag-ran"
 
-GOOD = """\
-rnnspec: 1
-title: Good
-inputs: (B, T, F)
-sizes: {B: 1, T: 3, F: 2, units: 2}
-build:
-  class: SimpleRNN
-  args: {units: $units, return_state: $return_state}
-defaults: {return_state: false}
-cross: {return_state: [false, true]}
-tables: {core: {}}
-expect:
-  - when: {return_state: false}
-    returns: (B, units)
-  - when: {return_state: true}
-    returns: ((B, units), (B, units))
-    relations: [output_is_h]
-  - dtype: float32
-"""
+GOOD = two_case_spec("Good")
 GOOD_NAMES = ["Good[core-cpu]", "Good[core-state-cpu]"]
 
 

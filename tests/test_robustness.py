@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SpecProject, load_results, records_by_name, reports_of
+from conftest import SpecProject, load_results, records_by_name, reports_of, two_case_spec
 
 CONFTEST = '''\
 import os
@@ -81,25 +81,7 @@ expect:
 """
 
 
-BASIC = """\
-rnnspec: 1
-title: Basic
-inputs: (B, T, F)
-sizes: {B: 1, T: 3, F: 2, units: 2}
-build:
-  class: SimpleRNN
-  args: {units: $units, return_state: $return_state}
-defaults: {return_state: false}
-cross: {return_state: [false, true]}
-tables: {core: {}}
-expect:
-  - when: {return_state: false}
-    returns: (B, units)
-  - when: {return_state: true}
-    returns: ((B, units), (B, units))
-    relations: [output_is_h]
-  - dtype: float32
-"""
+BASIC = two_case_spec("Basic")
 BASIC_NAMES = ["Basic[core-cpu]", "Basic[core-state-cpu]"]
 
 
