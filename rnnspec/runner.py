@@ -173,6 +173,16 @@ def _set_seeded_weights(layer: Any, case: Case, shape: tuple[int, ...]) -> list[
     return weights
 
 
+def call_kwargs(mask: np.ndarray | None, initial_state: Any) -> dict[str, Any]:
+    """The keyword arguments of a layer call: a mask as a tensor, states as a list, if given."""
+    kwargs: dict[str, Any] = {}
+    if mask is not None:
+        kwargs["mask"] = keras.ops.convert_to_tensor(mask) if hasattr(keras, "ops") else mask
+    if initial_state is not None:
+        kwargs["initial_state"] = list(initial_state)
+    return kwargs
+
+
 def call_layer(case: Case, registry: LayerRegistry, device: str) -> tuple[Any, Any, CallInputs, dict[str, float]]:
     """Build with seeded weights and call once on the device; returns layer and raw outputs."""
     inputs = make_inputs(case)
@@ -182,11 +192,7 @@ def call_layer(case: Case, registry: LayerRegistry, device: str) -> tuple[Any, A
         layer = build_layer(case.node, registry)
         inputs.weights = _set_seeded_weights(layer, case, inputs.x.shape)
         timings["build"] = time.perf_counter() - start
-        kwargs: dict[str, Any] = {}
-        if inputs.mask is not None:
-            kwargs["mask"] = keras.ops.convert_to_tensor(inputs.mask) if hasattr(keras, "ops") else inputs.mask
-        if inputs.initial_state is not None:
-            kwargs["initial_state"] = list(inputs.initial_state)
+        kwargs = call_kwargs(inputs.mask, inputs.initial_state)
         start = time.perf_counter()
         outputs = layer(inputs.x, **kwargs)
         timings["call"] = time.perf_counter() - start
@@ -222,11 +228,7 @@ class Twin:
         initial_state: Any = None,
         training: bool = False,
     ) -> Any:
-        kwargs: dict[str, Any] = {"training": training}
-        if mask is not None:
-            kwargs["mask"] = keras.ops.convert_to_tensor(mask) if hasattr(keras, "ops") else mask
-        if initial_state is not None:
-            kwargs["initial_state"] = initial_state
+        kwargs = {"training": training, **call_kwargs(mask, initial_state)}
         with on_device(self.device):
             return to_numpy(layer(x, **kwargs))
 

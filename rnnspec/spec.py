@@ -384,9 +384,9 @@ class SpecFile:
     # --- expansion ----------------------------------------------------------------------
 
     def _expect(self, values: Mapping[str, Any], table_line: int) -> Expectation | None:
-        returns: tuple[int, Structure, str] | None = None
-        raises: tuple[int, str] | None = None
-        dtype: tuple[int, str] | None = None
+        # returns, raises and dtype may each be given by one row only (or by rows that agree)
+        single: dict[str, tuple[int, str]] = {}
+        returned: Structure | None = None
         states: Structure | None = self.states
         relations: list[str] = []
         notes: list[str] = []
@@ -398,39 +398,31 @@ class SpecFile:
             lines.append(line)
             if "note" in row and row["note"] not in notes:
                 notes.append(row["note"])
-            if structure is not None:
-                if returns is not None and returns[2] != row["returns"]:
+            for key in ("returns", "raises", "dtype"):
+                if key not in row:
+                    continue
+                if key in single and single[key][1] != row[key]:
+                    said = "" if key == "returns" else f"{key} "
                     self._err(
                         line,
-                        f"rows contradict each other: line {returns[0]} says {returns[2]}, this row says {row['returns']}",
+                        f"rows contradict each other: line {single[key][0]} says {said}{single[key][1]}, "
+                        f"this row says {said}{row[key]}",
                         "for " + ", ".join(f"{k}={_value_text(v)}" for k, v in values.items()),
                     )
                     return None
-                returns = (line, structure, row["returns"])
-            if "raises" in row:
-                if raises is not None and raises[1] != row["raises"]:
-                    self._err(
-                        line,
-                        f"rows contradict each other: line {raises[0]} says raises {raises[1]}, this row says raises {row['raises']}",
-                    )
-                    return None
-                raises = (line, row["raises"])
-            if "dtype" in row:
-                if dtype is not None and dtype[1] != row["dtype"]:
-                    self._err(
-                        line,
-                        f"rows contradict each other: line {dtype[0]} says dtype {dtype[1]}, this row says {row['dtype']}",
-                    )
-                    return None
-                dtype = (line, row["dtype"])
+                single[key] = (line, row[key])
+            if structure is not None:
+                returned = structure
             if line in self.row_states:
                 states = self.row_states[line]
             relations += [r for r in row.get("relations", []) if r not in relations]
             for entry in row.get("deviations", []):
                 deviations[entry["relation"]] = Deviation(entry["relation"], entry["reason"], row.line_of("deviations"))
+        raises = single["raises"][1] if "raises" in single else None
         if raises is not None:  # a rejected combination returns nothing and relates nothing
-            returns, dtype, relations, deviations = (0, Shape(()), f"raises {raises[1]}"), (0, "-"), [], {}
-        missing = [what for what, got in (("returns", returns), ("dtype", dtype)) if got is None]
+            single.update(returns=(0, f"raises {raises}"), dtype=(0, "-"))
+            returned, relations, deviations = Shape(()), [], {}
+        missing = [key for key in ("returns", "dtype") if key not in single]
         if missing:
             shown = ", ".join(f"{k}={_value_text(v)}" for k, v in values.items())
             self._err(
@@ -439,19 +431,18 @@ class SpecFile:
                 "every declared combination needs an expectation; add a row whose 'when' matches it",
             )
             return None
-        assert returns is not None
-        assert dtype is not None
+        assert returned is not None
         # A deviation is the documented exception to a general row: it wins over "holds".
         relations = [r for r in relations if r not in deviations]
         return Expectation(
-            returns[1],
-            returns[2],
-            dtype[1],
+            returned,
+            single["returns"][1],
+            single["dtype"][1],
             tuple(relations),
             tuple(lines),
             tuple(deviations.values()),
             states,
-            raises[1] if raises else None,
+            raises,
             tuple(notes),
         )
 
