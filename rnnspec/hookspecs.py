@@ -5,9 +5,12 @@ Named with the ``pytest_`` prefix because pytest only takes hook implementations
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
-from rnnspec.registry import LayerRegistry
+if TYPE_CHECKING:  # importing the registry imports Keras, which pytest -n's controller never needs
+    from rnnspec.registry import LayerRegistry
 
 
 @pytest.hookspec

@@ -33,6 +33,18 @@ class SessionState:
         self.spec_error_items: list[pytest.Item] = []
         self._registry: Any = None
         self._devices: dict[str, str | None] | None = None
+        self._memo: Any = None
+        self.worker_environment: dict[str, Any] | None = None
+        self.ran_cases = False
+
+    @property
+    def memo(self) -> Any:
+        """This process's shared layer calls (rnnspec/calls.py); one per session and worker."""
+        if self._memo is None:
+            from rnnspec.calls import CallMemo
+
+            self._memo = CallMemo()
+        return self._memo
 
     @property
     def registry(self) -> Any:
@@ -106,7 +118,11 @@ class SessionState:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         target = self.config.getoption("rnnspec_reports")
-        if hasattr(self.config, "workerinput") or not target or not (self.records or self.spec_errors):
+        if hasattr(self.config, "workerinput"):
+            if self.ran_cases:  # only then is Keras imported here
+                self.config.workeroutput[RECORD_KEY] = self.environment()  # type: ignore[attr-defined]
+            return
+        if not target or not (self.records or self.spec_errors):
             return
         from rnnspec.reports import write_contract, write_results
 
@@ -119,13 +135,24 @@ class SessionState:
         write_results(directory / "results.json", records, meta)
         write_contract(directory / "contract.md", records, meta)
 
-    def meta(self, complete: bool) -> dict[str, Any]:
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """The versions and GPU a worker ran with (see pytest_sessionfinish on the worker)."""
+        environment = getattr(node, "workeroutput", {}).get(RECORD_KEY)
+        if environment and self.worker_environment is None:
+            self.worker_environment = environment
+
+    def environment(self) -> dict[str, Any]:
         from rnnspec.devices import gpu_description
         from rnnspec.kerasapi import versions
 
+        return {"versions": versions(), "gpu": gpu_description()}
+
+    def meta(self, complete: bool) -> dict[str, Any]:
+        environment = self.worker_environment or self.environment()
         return {
-            "versions": versions(),
-            "gpu": gpu_description(),
+            "versions": environment["versions"],
+            "gpu": environment["gpu"],
             "devices": list(self.selected_devices()),
             "complete": complete,
             "spec_errors": sorted(set(self.spec_errors)),
@@ -134,6 +161,17 @@ class SessionState:
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """One worker per spec file (rnnspec/scheduling.py) when -n asks for xdist's default ``load``;
+    any other ``--dist`` is honoured as given."""
+    if config.getvalue("dist") != "load":
+        return None
+    from rnnspec.scheduling import SpecFileScheduling
+
+    return SpecFileScheduling(config, log)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -300,6 +338,7 @@ class CaseItem(pytest.Item):
         from rnnspec.runner import run_case
 
         state = self.config.stash[STATE]
+        state.ran_cases = True
         record = self.record
         target = state.devices.get(self.case.device)
         if target is None:
@@ -308,7 +347,7 @@ class CaseItem(pytest.Item):
             reason = f"no {self.case.device.upper()} visible to the {backend_name()} backend on this machine"
             record["skip_reason"] = reason
             pytest.skip(reason)
-        outcome = run_case(self.case, state.registry, target)
+        outcome = run_case(self.case, state.registry, target, state.memo)
         record.update(
             expected=outcome.expected_text,
             actual=outcome.actual_text,
@@ -375,6 +414,14 @@ def _status(report: pytest.TestReport) -> str:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    if config.pluginmanager.hasplugin("dsession"):  # the xdist controller runs no case
+        from rnnspec.installed import installed_versions
+
+        v = installed_versions()
+        return [
+            f"rnnspec: keras {v['keras']} ({v['backend']}), tensorflow {v['tensorflow']}, numpy {v['numpy']} "
+            "(installed); devices are resolved on each worker"
+        ]
     from rnnspec.kerasapi import versions
 
     state = config.stash[STATE]

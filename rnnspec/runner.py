@@ -1,8 +1,8 @@
 """Run one case: build the layer on its device, call it, and check what it returned.
 
-Everything random is drawn from a generator seeded by the case's device-free key, so a
+Everything random is drawn from a generator seeded by the file and the shapes drawn, so a
 case uses the same weights, inputs, mask and initial state on every version and device;
-that is what makes numbers comparable across devices and across upgrades.
+that is what makes numbers comparable across devices, flags and upgrades.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from rnnspec import behaviours  # noqa: F401 - registers the relations that need twin calls
+from rnnspec.calls import CallMemo, call_key, is_stateful, layer_key
 from rnnspec.devices import on_device, placed_on
 from rnnspec.kerasapi import keras
 from rnnspec.reference import reference_call
@@ -68,19 +69,25 @@ class Outcome:
         return not self.problems and not self.relation_failures and self.error is None
 
 
-def case_seed(case: Case, purpose: str) -> int:
-    """A seed per case and purpose, identical on every device, version and run."""
-    return zlib.crc32(f"{case.seed}:{case.case_key}:{purpose}".encode())
-
-
-def case_rng(case: Case, purpose: str) -> np.random.Generator:
-    return np.random.default_rng(case_seed(case, purpose))
+def file_seed(case: Case, purpose: str, shapes: object) -> int:
+    """Keyed by the file and the shapes drawn, not by the flags: every combination in a file
+    gets the same weights, inputs and initial states, so their numbers can be compared side by
+    side, and a relation's twin call is often another case's call (rnnspec/calls.py)."""
+    return zlib.crc32(f"{case.seed}:{case.path.name}:{purpose}{shapes}".encode())
 
 
 def weights_seed(case: Case, shapes: list[tuple[int, ...]]) -> int:
-    """Keyed by the file and the weights' shapes, not by the flags: every combination of one
-    layer in a file gets the same weights, so their numbers can be compared side by side."""
-    return zlib.crc32(f"{case.seed}:{case.path.name}:{shapes}".encode())
+    return file_seed(case, "", shapes)
+
+
+def inputs_seed(case: Case, shape: tuple[int, ...]) -> int:
+    return file_seed(case, "inputs", shape)
+
+
+def states_seed(case: Case) -> int:
+    structure = case.expectation.states
+    leaves = _leaves(structure) if structure is not None else []
+    return file_seed(case, "states", [tuple(d.evaluate(case.sizes) for d in leaf.dims) for leaf in leaves])
 
 
 def _leaves(structure: Structure) -> list[Shape]:
@@ -89,20 +96,30 @@ def _leaves(structure: Structure) -> list[Shape]:
     return [leaf for item in structure.items for leaf in _leaves(item)]
 
 
+def reads_reversed(case: Case) -> bool:
+    """A go_backwards=True case reads the file's drawn sequence reversed in time (its mask is
+    not reversed). It then mirrors its forward sibling: the twin that backwards_is_reversed_forward
+    needs, the forward layer on the reversed sequence, is that sibling's own call, already made.
+    """
+    return case.input_values is None and case.values.get("go_backwards") is True
+
+
 def make_inputs(case: Case) -> CallInputs:
     """Seeded inputs, the mask the case's mask axis asks for, and its initial state."""
     shape = tuple(d.evaluate(case.sizes) for d in case.inputs.dims)
     if case.input_values is not None:
         x = np.asarray(case.input_values, dtype="float32").reshape(shape)
     else:
-        x = case_rng(case, "inputs").uniform(-1.0, 1.0, shape).astype("float32")
+        x = np.random.default_rng(inputs_seed(case, shape)).uniform(-1.0, 1.0, shape).astype("float32")
+        if reads_reversed(case):
+            x = np.ascontiguousarray(x[:, ::-1])
     mask = make_mask(case.values.get("mask", "none"), shape[0], shape[1])
     states = None
     structure = case.expectation.states
     if case.values.get("initial_state"):
         if structure is None:
             raise ValueError("initial_state is true but no states structure is declared for this case")
-        rng = case_rng(case, "states")
+        rng = np.random.default_rng(states_seed(case))
 
         def draw(node: Structure) -> Any:
             if isinstance(node, Shape):
@@ -200,10 +217,27 @@ def call_layer(case: Case, registry: LayerRegistry, device: str) -> tuple[Any, A
 
 
 class Twin:
-    """Copies of the case's layer with the same seeded weights, for relations between calls."""
+    """Copies of the case's layer with the same seeded weights, for relations between calls.
 
-    def __init__(self, case: Case, registry: LayerRegistry, device: str, inputs: CallInputs) -> None:
+    Calls of stateless layers outside training go through the session's memo
+    (rnnspec/calls.py): a twin that is another case of the same file costs nothing.
+    """
+
+    def __init__(
+        self,
+        case: Case,
+        registry: LayerRegistry,
+        device: str,
+        inputs: CallInputs,
+        layer: Any = None,
+        memo: CallMemo | None = None,
+    ) -> None:
         self.case, self.registry, self.device, self.inputs = case, registry, device, inputs
+        self.layer = layer  # the case's own layer, already called once
+        self.memo = memo if memo is not None else CallMemo()
+
+    def node(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        return resolve_node(self.case.template, {**self.case.values, **overrides}, self.case.sizes)
 
     def build(
         self,
@@ -212,8 +246,8 @@ class Twin:
         weights: list[np.ndarray] | None = None,
         shape: tuple[int, ...] | None = None,
     ) -> Any:
-        values = {**self.case.values, **overrides}
-        node = node if node is not None else resolve_node(self.case.template, values, self.case.sizes)
+        """A freshly built twin, never shared: for relations about state kept between calls."""
+        node = node if node is not None else self.node(overrides)
         with on_device(self.device):
             layer = build_layer(node, self.registry)
             layer.build(shape or self.inputs.x.shape)
@@ -232,6 +266,27 @@ class Twin:
         with on_device(self.device):
             return to_numpy(layer(x, **kwargs))
 
+    def run(
+        self,
+        node: Mapping[str, Any],
+        x: np.ndarray,
+        mask: np.ndarray | None,
+        initial_state: Any,
+        training: bool = False,
+        weights: list[np.ndarray] | None = None,
+    ) -> Any:
+        """``node`` built with ``weights`` and called: shared through the memo where that is sound."""
+        weights = self.inputs.weights if weights is None else weights
+        if is_stateful(node):
+            return self.call_layer(self.build({}, node, weights, x.shape), x, mask, initial_state, training)
+        key = layer_key(node, self.device, weights)
+        layer = self.memo.layer(key, lambda: self.build({}, node, weights, x.shape))
+        if training:
+            return self.call_layer(layer, x, mask, initial_state, training=True)
+        return self.memo.result(
+            call_key(key, x, mask, initial_state), lambda: self.call_layer(layer, x, mask, initial_state)
+        )
+
     _KEEP: Any = object()
 
     def call(
@@ -243,14 +298,19 @@ class Twin:
         training: bool = False,
         batch_row: int | None = None,
     ) -> Any:
-        """A fresh twin with some axis values overridden, called on the case's inputs or others."""
+        """A twin with some axis values overridden, called on the case's inputs or others."""
         x = self.inputs.x if x is None else x
         mask = self.inputs.mask if mask is self._KEEP else mask
         states = self.inputs.initial_state if initial_state is self._KEEP else initial_state
         if batch_row is not None and states is not None:
             states = _rows(states, batch_row)
-        layer = self.build(overrides, shape=x.shape)
-        return self.call_layer(layer, x, mask, states, training)
+        return self.run(self.node(overrides), x, mask, states, training)
+
+    def call_again(self, training: bool = False) -> Any:
+        """The case's own layer called a second time on the same inputs: a real call, never shared."""
+        if self.layer is None:
+            raise TypeError("this relation needs the case's own layer, which the runner did not provide")
+        return self.call_layer(self.layer, self.inputs.x, self.inputs.mask, self.inputs.initial_state, training)
 
     def bidi_directions(self) -> tuple[Any, Any]:
         """The wrapped layer built twice (forward and go_backwards) with each half of the weights."""
@@ -265,8 +325,7 @@ class Twin:
         results = []
         for backwards, weights, initial in directions:
             node = {**inner, "args": {**inner["args"], "go_backwards": backwards, "return_state": True}}
-            layer = self.build({}, node=node, weights=weights)
-            results.append(self.call_layer(layer, self.inputs.x, self.inputs.mask, initial))
+            results.append(self.run(node, self.inputs.x, self.inputs.mask, initial, weights=weights))
         return results[0], results[1]
 
 
@@ -336,12 +395,17 @@ def expected_text(case: Case) -> str:
     return f"raises {exp.raises}" if exp.raises else format_expected(exp.returns, case.sizes, exp.dtype)
 
 
-def run_case(case: Case, registry: LayerRegistry, device: str) -> Outcome:
-    """Build, call and check one case; never raises for faults of the code under test."""
+def run_case(case: Case, registry: LayerRegistry, device: str, memo: CallMemo | None = None) -> Outcome:
+    """Build, call and check one case; never raises for faults of the code under test.
+
+    ``memo`` is the session's store of layer calls (rnnspec/calls.py): this case's call goes
+    in, and the relations' twin calls come out of it when another case already made them.
+    """
     exp = case.expectation
     expected = expected_text(case)
+    memo = memo if memo is not None else CallMemo()
     try:
-        _, outputs, inputs, timings = call_layer(case, registry, device)
+        layer, outputs, inputs, timings = call_layer(case, registry, device)
     except Exception as exc:
         message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         if exp.raises and exp.raises in {k.__name__ for k in type(exc).__mro__}:
@@ -365,12 +429,13 @@ def run_case(case: Case, registry: LayerRegistry, device: str) -> Outcome:
     deviations_seen: list[str] = []
     check = ReferenceCheck(not_checked="not compared: the structure differs")
     if structure_ok:
+        _remember(memo, case, device, layer, inputs, outputs)
         check = compare_with_reference(case, registry, inputs, outputs)
         if "matches_reference" not in {d.relation for d in exp.deviations}:
             problems += [f"reference: {p}" for p in check.problems]
     # Relations run even when the numbers are off: which of them break tells what went wrong.
     if structure_ok and (exp.relations or exp.deviations):
-        twin = Twin(case, registry, device, inputs)
+        twin = Twin(case, registry, device, inputs, layer, memo)
         context = RelationContext(
             to_numpy(outputs), case.values, case.sizes, case.tolerance, inputs.mask, twin, check.problems
         )
@@ -398,6 +463,15 @@ def run_case(case: Case, registry: LayerRegistry, device: str) -> Outcome:
         reference=check.not_checked or "checked",
         values=_rounded_values(outputs, check) if case.show_values else None,
     )
+
+
+def _remember(memo: CallMemo, case: Case, device: str, layer: Any, inputs: CallInputs, outputs: Any) -> None:
+    """Offers this case's layer and result to later twin calls (deterministic calls only)."""
+    if is_stateful(case.node):
+        return
+    key = layer_key(case.node, device, inputs.weights)
+    memo.remember_layer(key, layer)
+    memo.remember_result(call_key(key, inputs.x, inputs.mask, inputs.initial_state), to_numpy(outputs))
 
 
 def _rounded_values(outputs: Any, check: ReferenceCheck) -> dict[str, list[Any]]:
@@ -454,7 +528,8 @@ def reproduction(case: Case, registry: LayerRegistry | None = None) -> str:
     if case.input_values is not None:
         x_code = f"np.asarray({np.asarray(case.input_values).tolist()!r}, 'float32').reshape({shape})"
     else:
-        x_code = f"np.random.default_rng({case_seed(case, 'inputs')}).uniform(-1, 1, {shape}).astype('float32')"
+        x_code = f"np.random.default_rng({inputs_seed(case, shape)}).uniform(-1, 1, {shape}).astype('float32')"
+        x_code += "[:, ::-1]  # go_backwards cases read the sequence reversed" if reads_reversed(case) else ""
     lines = [
         "import zlib, numpy as np, keras",
         *_imports(case.node, registry),
@@ -475,7 +550,7 @@ def reproduction(case: Case, registry: LayerRegistry | None = None) -> str:
     if case.values.get("initial_state") and case.expectation.states is not None:
         structure = case.expectation.states
         drawn = _draw_code(structure, case.sizes)
-        lines.append(f"rng = np.random.default_rng({case_seed(case, 'states')})")
+        lines.append(f"rng = np.random.default_rng({states_seed(case)})")
         lines.append(f"initial_state = {drawn if isinstance(structure, Container) else '[' + drawn + ']'}")
         call += ", initial_state=initial_state"
     lines.append(f"outputs = {call})")
