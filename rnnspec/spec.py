@@ -23,6 +23,10 @@ from rnnspec.registry import LayerRegistry, accepted_arguments
 from rnnspec.relations import RELATIONS
 from rnnspec.structure import Shape, Structure, StructureSyntaxError, parse_structure, structure_symbols
 from rnnspec.validate import validate_document
+from rnnspec.versions import describe as describe_versions
+from rnnspec.versions import holds as versions_hold
+from rnnspec.versions import installed as installed_versions
+from rnnspec.versions import problems as version_problems
 from rnnspec.yamlload import LineDict, LineList, load_spec_yaml
 
 #: Axes the runner interprets itself; every other axis is a constructor argument ($name).
@@ -93,6 +97,8 @@ class Case:
     description: str = ""
     template: Mapping[str, Any] = field(default_factory=dict)
     show_values: bool = False
+    not_applicable: str | None = None  # why this release cannot build the combination
+    missing_args: Mapping[str, str] = field(default_factory=dict)  # arguments this release lacks
 
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
@@ -171,6 +177,45 @@ def resolve_node(template: Mapping[str, Any], values: Mapping[str, Any], sizes: 
     return out
 
 
+def buildable_node(
+    template: Mapping[str, Any],
+    values: Mapping[str, Any],
+    sizes: Mapping[str, int],
+    defaults: Mapping[str, Any],
+    missing_args: Mapping[str, str],
+) -> tuple[dict[str, Any], str | None]:
+    """The resolved layer node as this release can build it, and why it cannot, if so.
+
+    An argument the release lacks (``available`` in the file) is left out where the case
+    gives it its default (the layer then behaves as that default says); any other value
+    makes the combination not applicable here.
+    """
+    node = resolve_node(template, values, sizes)
+    reasons: list[str] = []
+
+    def strip(template: Mapping[str, Any], resolved: dict[str, Any]) -> None:
+        for arg, reason in missing_args.items():
+            if arg not in template.get("args", {}):
+                continue
+            ref = _REF.match(str(template["args"][arg]))
+            if ref is None or values.get(ref.group(1)) != defaults.get(ref.group(1)):
+                reasons.append(f"{arg}={_value_text(resolved['args'][arg])}: {reason}")
+            resolved["args"].pop(arg)
+        for key in ("layer", "backward_layer"):
+            if key in template:
+                strip(template[key], resolved[key])
+        cell = template.get("cell")
+        if isinstance(cell, list):
+            for child, done in zip(cell, resolved["cell"], strict=True):
+                strip(child, done)
+        elif cell is not None:
+            strip(cell, resolved["cell"])
+
+    if missing_args:
+        strip(template, node)
+    return node, ("not applicable: " + "; ".join(dict.fromkeys(reasons))) if reasons else None
+
+
 def build_text(node: Mapping[str, Any]) -> str:
     """The build template as one line of pseudo-Python, with $axis references kept."""
     parts = [f"{k}={v}" for k, v in node.get("args", {}).items()]
@@ -189,9 +234,16 @@ def build_text(node: Mapping[str, Any]) -> str:
 class SpecFile:
     """One parsed, validated spec file and the cases it declares."""
 
-    def __init__(self, path: Path, registry: LayerRegistry) -> None:
+    def __init__(self, path: Path, registry: LayerRegistry, environment: Mapping[str, Any] | None = None) -> None:
+        """``environment``: the versions rows and arguments are matched against (default: the
+        running Keras, rnnspec.kerasapi.versions()); tests pass others."""
         self.path = path
         self.registry = registry
+        if environment is None:
+            from rnnspec.kerasapi import versions
+
+            environment = versions()
+        self.environment: Mapping[str, Any] = environment
         self.errors: list[SpecError] = []
         self.doc: LineDict = load_spec_yaml(path)
         if not isinstance(self.doc, LineDict):
@@ -207,6 +259,7 @@ class SpecFile:
         self.states = self._structure("states") if "states" in self.doc else None
         self.row_states: dict[int, Structure | None] = {}
         self.class_refs: list[tuple[str, LineDict]] = []
+        self.missing_args = self._missing_arguments()
         self.rows = self._rows()
         self.used_refs = self._check_layer(self.doc["build"], self.doc.line_of("build"))
         self._check_axes()
@@ -267,6 +320,12 @@ class SpecFile:
         expect: LineList = self.doc["expect"]
         for index, row in enumerate(expect):
             line = expect.line_of(index)
+            if "versions" in row:
+                malformed = version_problems(row["versions"])
+                for problem in malformed:
+                    self._err(row.line_of("versions"), f"malformed versions: {problem}")
+                if malformed or not versions_hold(row["versions"], self.environment):
+                    continue  # a row about other releases: not even its shapes matter here
             structure = self._structure("returns", row) if "returns" in row else None
             if "states" in row:
                 row_states = self._structure("states", row)
@@ -281,6 +340,21 @@ class SpecFile:
                     self._err(row.line_of("relations"), f"unknown relation {name!r}", hint)
             rows.append((line, row, structure))
         return rows
+
+    def _missing_arguments(self) -> dict[str, str]:
+        """Arguments this release lacks (``available``), each with the reason shown for it."""
+        missing: dict[str, str] = {}
+        available = self.doc.get("available", LineDict())
+        for arg, conditions in available.items():
+            malformed = version_problems(conditions)
+            for problem in malformed:
+                self._err(available.line_of(arg), f"malformed versions: {problem}")
+            if not malformed and not versions_hold(conditions, self.environment):
+                missing[arg] = (
+                    f"{arg} exists with {describe_versions(conditions)} "
+                    f"(here {installed_versions(self.environment, conditions)})"
+                )
+        return missing
 
     def _check_layer(self, node: LineDict, line: int) -> set[str]:
         """Class allowlisted, arguments known; returns the $names the template uses."""
@@ -342,6 +416,8 @@ class SpecFile:
         accepted = accepted_arguments(cls)
         args = node.get("args", LineDict())
         for arg in args:
+            if arg in self.missing_args:
+                continue  # declared absent in this release: dropped or not applicable per case
             if accepted is not None and arg not in accepted:
                 close = difflib.get_close_matches(arg, sorted(accepted), n=1)
                 self._err(
@@ -456,6 +532,8 @@ class SpecFile:
     def _xfail(self, values: Mapping[str, Any], device: str) -> XFail | None:
         entries: LineList = self.doc.get("xfail", LineList())
         for index, entry in enumerate(entries):
+            if "versions" in entry and not versions_hold(entry["versions"], self.environment):
+                continue
             if entry.get("device", device) == device and _matches(entry.get("when", {}), values):
                 return XFail(entry["reason"], bool(entry.get("strict", True)), entries.line_of(index))
         return None
@@ -482,6 +560,9 @@ class SpecFile:
                     )
                     continue
                 seen.add(key)
+                node, not_applicable = buildable_node(
+                    self.doc["build"], values, self.sizes, self.defaults, self.missing_args
+                )
                 for device in devices:
                     cases.append(
                         Case(
@@ -493,7 +574,9 @@ class SpecFile:
                             device=device,
                             values=values,
                             varied=tuple(names),
-                            node=resolve_node(self.doc["build"], values, self.sizes),
+                            node=node,
+                            not_applicable=not_applicable,
+                            missing_args=self.missing_args,
                             template=self.doc["build"],
                             show_values=bool(self.doc.get("show_values", False)),
                             inputs=self.inputs,

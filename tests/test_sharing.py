@@ -13,8 +13,8 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
-from conftest import GOOD_LSTM, SpecProject
 
+from conftest import GOOD_LSTM, SpecProject
 from rnnspec.calls import CallMemo, call_key, fingerprint, is_stateful, layer_key
 from rnnspec.registry import keras_layer_registry
 from rnnspec.runner import run_case
@@ -59,7 +59,8 @@ def test_what_is_never_shared() -> None:
     assert call_key(key, x, None, None) != call_key(key, x, mask, None)
     assert fingerprint(x[:, ::-1]) == fingerprint(np.ascontiguousarray(x[:, ::-1]))
     memo = CallMemo()
-    assert memo.result("k", lambda: 1) == 1 and memo.result("k", lambda: 2) == 1
+    assert memo.result("k", lambda: 1) == 1
+    assert memo.result("k", lambda: 2) == 1
     assert (memo.hits, memo.calls) == (1, 1)
 
 

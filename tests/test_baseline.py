@@ -1,0 +1,131 @@
+"""--rnnspec-record and --rnnspec-baseline: the upgrade workflow (issue 4).
+
+A baseline recorded on one run must catch, on the next, a fault that keeps every shape
+(the numbers move) and a change of contract (list instead of tuple), say which cases
+changed and by how much, and stay quiet when nothing changed.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import GOOD_LSTM, GOOD_LSTM_CPU_NAMES, SpecProject
+from rnnspec.baseline import Baseline, BaselineError, changes
+
+#: A plugin that makes every LSTM call return its tensors scaled by 1.01: shapes, dtypes and
+#: structure stay, the numbers move by about 1% (far beyond float32 tolerance).
+DRIFT_PLUGIN = """\
+import keras
+
+_call = keras.layers.LSTM.call
+
+
+def drifting_call(self, *args, **kwargs):
+    out = _call(self, *args, **kwargs)
+    return keras.tree.map_structure(lambda t: t * 1.01, out)
+
+
+keras.layers.LSTM.call = drifting_call
+"""
+
+#: A plugin that makes LSTM return a list where Keras 3 returns a tuple (what Keras 2 did).
+LIST_PLUGIN = """\
+import keras
+
+_call = keras.layers.LSTM.call
+
+
+def listing_call(self, *args, **kwargs):
+    out = _call(self, *args, **kwargs)
+    return list(out) if isinstance(out, tuple) else out
+
+
+keras.layers.LSTM.call = listing_call
+"""
+
+
+@pytest.fixture
+def recorded(project: SpecProject) -> SpecProject:
+    """A project whose LSTM table has been run once with --rnnspec-record=base.json."""
+    project.write("lstm.yaml", GOOD_LSTM)
+    result = project.run_subprocess("--rnnspec-record=base.json")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["*baseline of 4 cases recorded to base.json*"])
+    return project
+
+
+def test_the_record_holds_every_case_and_its_values(recorded: SpecProject) -> None:
+    baseline = Baseline(recorded.root / "base.json")
+    assert sorted(baseline.cases) == sorted(f"lstm.yaml::{n.replace('-cpu]', ']')} cpu" for n in GOOD_LSTM_CPU_NAMES)
+    entry = baseline.cases["lstm.yaml::LSTM[core-seq-state] cpu"]
+    assert entry["status"] == "passed"
+    assert entry["actual"] == "((1, 3, 2)@float32, (1, 2)@float32, (1, 2)@float32)"
+    assert [t["shape"] for t in entry["tensors"]] == [[1, 3, 2], [1, 2], [1, 2]]
+    assert baseline.recorded_with.startswith("keras 3.")
+
+
+def test_an_unchanged_run_passes(recorded: SpecProject) -> None:
+    result = recorded.run_subprocess("--rnnspec-baseline=base.json", "--rnnspec-reports=out")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["*baseline base.json (keras 3.*): 4 cases compared, 0 changed, 0 new, 0 not run here*"]
+    )
+    assert "no case changed." in (recorded.root / "out" / "contract.md").read_text(encoding="utf-8")
+
+
+def test_numeric_drift_that_keeps_shapes_is_caught(recorded: SpecProject) -> None:
+    (recorded.root / "drift.py").write_text(DRIFT_PLUGIN, encoding="utf-8")
+    result = recorded.run_subprocess("-p", "drift", "--rnnspec-baseline=base.json", "--rnnspec-reports=out")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    out = result.stdout.str()
+    assert "4 cases compared, 4 changed" in out, out
+    assert "tensor 0: values moved by up to" in out
+    assert "(tolerance 1e-05)" in out
+    records = json.loads((recorded.root / "out" / "results.json").read_text(encoding="utf-8"))["cases"]
+    moved = {r["name"]: r["baseline_changes"] for r in records}
+    assert set(moved) == set(GOOD_LSTM_CPU_NAMES)
+    # the table's own checks catch the drift too (against the NumPy reference)
+    assert all(any("reference" in p for p in r["problems"]) for r in records)
+    assert "## Changes against the baseline" in (recorded.root / "out" / "contract.md").read_text(encoding="utf-8")
+
+
+def test_a_change_of_contract_is_caught(recorded: SpecProject) -> None:
+    (recorded.root / "listing.py").write_text(LIST_PLUGIN, encoding="utf-8")
+    result = recorded.run_subprocess("-p", "listing", "--rnnspec-baseline=base.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*LSTM[[]core-state-cpu[]]: status passed -> failed; returns ((1, 2)@float32, (1, 2)@float32, "
+            "(1, 2)@float32) -> [[](1, 2)@float32, (1, 2)@float32, (1, 2)@float32[]]"
+        ]
+    )
+    assert "4 cases compared, 2 changed" in result.stdout.str()
+
+
+def test_a_missing_baseline_is_a_usage_error(project: SpecProject) -> None:
+    project.write("lstm.yaml", GOOD_LSTM)
+    result = project.run("--rnnspec-baseline=nowhere.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*nowhere.json: no such baseline; record one with --rnnspec-record=nowhere.json*"])
+    (project.root / "bad.json").write_text('{"cases": {}}', encoding="utf-8")
+    with pytest.raises(BaselineError, match=r"bad\.json: not an rnnspec baseline"):
+        Baseline(project.root / "bad.json")
+
+
+def test_changes_in_detail() -> None:
+    before = {"status": "passed", "actual": "(2, 3)@float32", "tensors": [{"shape": [2, 3], "values": [0.0] * 6}]}
+    same = np.zeros((2, 3))
+    assert changes(before, "passed", "(2, 3)@float32", [same], 1e-5) == []
+    assert changes(None, "failed", "x", None, 1e-5) == []  # a new case is not a change
+    moved = same.copy()
+    moved[1, 2] = 3e-5
+    assert changes(before, "passed", "(2, 3)@float32", [moved], 1e-5) == [
+        "tensor 0: values moved by up to 3e-05 (tolerance 1e-05)"
+    ]
+    assert changes(before, "failed", "(2, 3)@float16", [same], 1e-5) == [
+        "status passed -> failed",
+        "returns (2, 3)@float32 -> (2, 3)@float16",
+    ]

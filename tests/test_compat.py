@@ -1,0 +1,545 @@
+"""The compatibility matrix: condensing one run, rendering many, and the committed copy.
+
+Every input here is made in the test, small (a handful of cases), and shaped like a real
+results.json, so the tests run in well under a second and need no Keras run.
+"""
+
+from __future__ import annotations
+
+import configparser
+import copy
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rnnspec import compat_report
+from rnnspec.compat import (
+    FORMAT,
+    MANIFEST,
+    CompatError,
+    condense,
+    condense_file,
+    dump_condensed,
+    load_directory,
+    main,
+    read_manifest,
+    render_directory,
+    short,
+)
+from rnnspec.compat_report import structure_change
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMITTED_DIR = ROOT / "reports" / "compat"
+COMMITTED_PAGE = ROOT / "reports" / "compat.md"
+
+TUPLE2 = "((2, 5, 4)@float32, (2, 4)@float32)"
+LIST2 = "[(2, 5, 4)@float32, (2, 4)@float32]"
+
+
+def record(flags: str, device: str = "cpu", *, order: int = 0, **fields: Any) -> dict[str, Any]:
+    """One case record as the plugin writes it, timings and machine detail included."""
+    actual = fields.pop("actual", TUPLE2)
+    expected = fields.pop("expected", actual or TUPLE2)
+    base: dict[str, Any] = {
+        "id": f"spec/lstm.yaml::LSTM[{flags}-{device}]",
+        "case_key": f"lstm.yaml::LSTM[{flags}]",
+        "file": "spec/lstm.yaml",
+        "title": "LSTM",
+        "table": flags.split("-")[0],
+        "flags": flags,
+        "order": order,
+        "device": device,
+        "status": "passed",
+        "expected": expected,
+        "actual": actual,
+        "arity": 2,
+        "max_error": 7.363041387709046e-08,
+        "reference": "checked",
+        "relation_failures": {},
+        "deviations": [],
+        "problems": [],
+        "error": None,
+        "placed": "/job:localhost/replica:0/task:0/device:CPU:0",
+        "duration": 0.6536181110004691,
+        "timings": {"build": 0.29, "call": 0.30, "check": 0.001},
+        "node": {"class": "LSTM", "args": {"units": 4}},
+    }
+    base.update(fields)
+    return base
+
+
+def results(cases: list[dict[str, Any]], **versions: Any) -> dict[str, Any]:
+    meta_versions = {"tensorflow": "2.21.0", "keras": "3.15.1", "backend": "tensorflow", "numpy": "2.4.6"}
+    meta_versions.update(python="3.11.7", python_minor="3.11", **versions)
+    return {
+        "meta": {
+            "complete": True,
+            "devices": ["cpu", "gpu"],
+            "gpu": None,
+            "spec_errors": [],
+            "versions": meta_versions,
+        },
+        "cases": cases,
+    }
+
+
+def baseline() -> list[dict[str, Any]]:
+    """Four points: a state-returning case, one with no state, a use_cudnn case, and a gpu skip."""
+    return [
+        record("core-seq-state", order=0),
+        record("core-seq", order=1, actual="(2, 5, 4)@float32", arity=1),
+        record("cudnn-seq-state-use_cudnn=false", order=2),
+        record(
+            "core-seq-state",
+            "gpu",
+            order=0,
+            status="skipped",
+            actual=None,
+            arity=None,
+            max_error=None,
+            reference=None,
+            skip_reason="no GPU visible to the tensorflow backend on this machine",
+            timings={},
+        ),
+    ]
+
+
+def write_env(directory: Path, name: str, data: dict[str, Any]) -> Path:
+    """What a tox environment does: a results.json under build/, condensed into DIRECTORY."""
+    source = directory.parent / "build" / name / "results.json"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(json.dumps(data), encoding="utf-8")
+    target, _ = condense_file(source, name, directory)
+    return target
+
+
+def write_manifest(directory: Path, *names: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / MANIFEST).write_text("# version order\n" + "\n".join(names) + "\n", encoding="utf-8")
+
+
+def keras2(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same cases as Keras 2 returns them: lists where Keras 3 returns tuples."""
+    out = copy.deepcopy(cases)
+    for case in out:
+        for key in ("actual", "expected"):
+            if case.get(key) == TUPLE2:
+                case[key] = LIST2
+    return out
+
+
+# --- condense -------------------------------------------------------------------------------
+
+
+def test_condense_drops_timings_and_machine_detail() -> None:
+    doc = condense(results(baseline()), "tf221")
+    assert doc["format"] == FORMAT
+    assert doc["env"] == "tf221"
+    assert doc["versions"]["tensorflow"] == "2.21.0"
+    assert doc["titles"] == {"spec/lstm.yaml": "LSTM"}
+    text = dump_condensed(doc)
+    for gone in ("timings", "duration", "placed", "/job:localhost", "node", '"id"'):
+        assert gone not in text
+    first = doc["cases"][0]
+    assert first == {
+        "actual": TUPLE2,
+        "arity": 2,
+        "case": "lstm.yaml::LSTM[core-seq-state]",
+        "device": "cpu",
+        "file": "spec/lstm.yaml",
+        "max_error": 7.4e-08,  # two significant digits: stable across processes
+        "order": 0,
+        "reference": "checked",
+        "status": "passed",
+    }
+    skipped = next(c for c in doc["cases"] if c["device"] == "gpu")
+    assert skipped["reason"] == "no GPU visible to the tensorflow backend on this machine"
+    assert skipped["expected"] == TUPLE2  # kept where nothing came back to compare it with
+    assert "actual" not in skipped
+
+
+def test_condense_is_deterministic_whatever_the_record_order(tmp_path: Path) -> None:
+    cases = baseline()
+    shuffled = [cases[2], cases[3], cases[0], cases[1]]
+    one = dump_condensed(condense(results(cases), "tf221"))
+    two = dump_condensed(condense(results(shuffled), "tf221"))
+    assert one == two
+    json.loads(one)  # valid JSON, one case a line
+    assert one.count("\n  {") == len(cases)
+    source = tmp_path / "results.json"
+    source.write_text(json.dumps(results(cases)), encoding="utf-8")
+    assert main(["condense", str(source), "--env", "tf221", "--out", str(tmp_path / "compat")]) == 0
+    written = (tmp_path / "compat" / "tf221.json").read_text(encoding="utf-8")
+    assert written == one
+    assert main(["condense", str(source), "--env", "tf221", "--out", str(tmp_path / "compat")]) == 0
+    assert (tmp_path / "compat" / "tf221.json").read_text(encoding="utf-8") == written
+
+
+def test_condense_keeps_failures_short_and_stable() -> None:
+    failing = record(
+        "core-seq-state",
+        status="failed",
+        actual=None,
+        arity=None,
+        max_error=None,
+        reference=None,
+        error="TypeError: cannot unpack <object at 0x7f3a2b1c9d40>\n  more traceback lines",
+        problems=["reference: tensor 0 differs by 3.2e-02\nsecond line", "x" * 500],
+        relation_failures={"output_is_h": ["output differs from h by 0.5", "another"]},
+        deviations=["last_step_is_h"],
+    )
+    doc = condense(results([failing]), "tf221")
+    case = doc["cases"][0]
+    assert case["error"] == "TypeError: cannot unpack <object at 0x...>"
+    assert case["problems"][0] == "reference: tensor 0 differs by 3.2e-02"
+    assert len(case["problems"][1]) == 200
+    assert case["relation_failures"] == {"output_is_h": "output differs from h by 0.5"}
+    assert case["deviations"] == ["last_step_is_h"]
+    assert case["expected"] == TUPLE2
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": "not_applicable", "not_applicable": "use_cudnn: Keras 2.15 lacks it"},
+        {"status": "skipped", "skip_reason": "not applicable: use_cudnn: Keras 2.15 lacks it"},
+        {"status": "skipped", "not_applicable": True, "skip_reason": "use_cudnn: Keras 2.15 lacks it"},
+    ],
+)
+def test_condense_recognises_not_applicable(fields: dict[str, Any]) -> None:
+    case = record("cudnn-seq-state-use_cudnn=false", actual=None, **fields)
+    condensed = condense(results([case]), "tf215")["cases"][0]
+    assert condensed["status"] == "not applicable"
+    assert "use_cudnn: Keras 2.15 lacks it" in condensed["reason"]
+
+
+def test_short_masks_addresses_and_keeps_one_line() -> None:
+    assert short("ValueError: bad <Layer at 0xdeadbeef01>\ntraceback") == "ValueError: bad <Layer at 0x...>"
+    assert short("\n\n  spaced    out  \n") == "spaced out"
+    assert short("") == ""
+
+
+# --- render ---------------------------------------------------------------------------------
+
+
+def test_render_shows_list_versus_tuple_failure_and_not_applicable(tmp_path: Path) -> None:
+    compat = tmp_path / "compat"
+    write_manifest(compat, "tf215", "tf216")
+    old = keras2(baseline())
+    old[0].update(status="failed", actual=None, arity=None, reference=None, error="TypeError: cannot unpack")
+    old[2].update(status="skipped", actual=None, skip_reason="not applicable: no use_cudnn in Keras 2")
+    write_env(compat, "tf215", results(old, tensorflow="2.15.1", keras="2.15.0", numpy="1.26.4"))
+    write_env(compat, "tf216", results(baseline(), tensorflow="2.16.2", numpy="1.26.4"))
+    page = render_directory(compat)
+
+    assert "Versions: keras 2.15.0 -> 3.15.1; tensorflow 2.15.1 -> 2.16.2." in page
+    # The summary counts passed/failed/not applicable/skipped per table and device.
+    assert "| LSTM | cpu | 1/**1**/1/0 | 3/0/0/0 |" in page
+    assert "| LSTM | gpu | 0/0/0/1 | 0/0/0/1 |" in page
+    # The matrix lists only points that differ, and counts the rest.
+    assert "2 of 4 contract points return the same structure" in page
+    assert "(1 of them skipped everywhere" in page
+    assert "| `LSTM[core-seq-state]` | cpu | **FAIL** A | B | A: `raised TypeError`; B: `" + TUPLE2 + "` |" in page
+    assert "| `LSTM[cudnn-seq-state-use_cudnn=false]` | cpu | n/a | A | A: `" + TUPLE2 + "` |" in page
+    assert "core-seq]`" not in page.split("## Between consecutive")[0]  # identical: counted, not listed
+    # The pair section says what changed, by kind.
+    pair = page.split("### `tf215` -> `tf216`")[1]
+    assert "| status: FAIL -> pass | 1 | LSTM 1 |" in pair
+    assert "| status: n/a -> pass | 1 | LSTM 1 |" in pair
+    assert "**FAIL** `TypeError: cannot unpack`" in pair
+    assert "| n/a -> pass | n/a (not applicable: no use_cudnn in Keras 2) | pass `" in pair
+
+
+def test_render_names_container_and_structure_changes(tmp_path: Path) -> None:
+    compat = tmp_path / "compat"
+    write_manifest(compat, "keras2", "keras3")
+    old = keras2(baseline())
+    old[1].update(actual="(2, 5, 4)@float16", expected="(2, 5, 4)@float16")
+    write_env(compat, "keras2", results(old, keras="2.15.0"))
+    write_env(compat, "keras3", results(baseline()))
+    pair = render_directory(compat).split("### `keras2` -> `keras3`")[1]
+    assert "| container (list <-> tuple) | 2 | LSTM 2 |" in pair
+    assert "| dtype | 1 | LSTM 1 |" in pair
+    assert f"| `LSTM[core-seq-state]` | cpu | container (list <-> tuple) | pass `{LIST2}` | pass `{TUPLE2}` |" in pair
+
+
+def test_pair_lists_the_weightiest_changes_first_and_counts_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compat_report, "PAIR_ROWS", 2)
+    compat = tmp_path / "compat"
+    write_manifest(compat, "keras2", "keras3")
+    old = keras2(baseline())
+    old[1].update(status="failed")  # core-seq: a status change, after two container changes in table order
+    write_env(compat, "keras2", results(old, keras="2.15.0"))
+    write_env(compat, "keras3", results(baseline()))
+    pair = render_directory(compat).split("### `keras2` -> `keras3`")[1]
+    rows = [line for line in pair.splitlines() if line.startswith("| `LSTM[")]
+    assert [row.split(" | ")[0] for row in rows] == ["| `LSTM[core-seq]`", "| `LSTM[core-seq-state]`"]
+    assert "And 1 more points, counted above and not listed here (container (list <-> tuple) 1)" in pair
+
+
+def test_structure_change_kinds() -> None:
+    assert structure_change(LIST2, TUPLE2) == "container (list <-> tuple)"
+    assert structure_change("[(2, 4)@float32]", "((2, 4)@float32,)") == "container (list <-> tuple)"
+    assert structure_change("(2, 4)@float32", "(2, 4)@float16") == "dtype"
+    assert structure_change(LIST2, TUPLE2.replace("float32", "float16")) == "container and dtype"
+    assert structure_change("(o, [h, c], [h])", "(o, (h, c), (h,))") == "container (list <-> tuple)"
+    # Nesting: RNN([cells]) nests a one-state cell's h in a list in Keras 3, not in Keras 2.
+    assert structure_change("((2, 4)@float32, (2, 4)@float32)", "((2, 4)@float32, [(2, 4)@float32])") == (
+        "structure (shapes, nesting or count)"
+    )
+    assert structure_change("(o, [h, c], [h])", "(o, [h, c], h)") == "structure (shapes, nesting or count)"
+    assert structure_change(TUPLE2, "raises ValueError") == "raises instead of returning"
+    assert structure_change("raises ValueError", TUPLE2) == "returns instead of raising"
+    assert structure_change("raises ValueError", "raised TypeError") == "raises another exception"
+
+
+def test_render_relations_and_reference_error(tmp_path: Path) -> None:
+    compat = tmp_path / "compat"
+    write_manifest(compat, "tf221", "jax")
+    write_env(compat, "tf221", results(baseline()))
+    moved = baseline()
+    moved[0].update(max_error=3.4e-3)  # more than 10x above the 1e-6 floor
+    moved[1].update(max_error=5.0e-7)  # below the floor: not a move
+    moved[2].update(status="failed", relation_failures={"same_as_cudnn_auto": ["differs by 1e-3"]})
+    write_env(compat, "jax", results(moved, backend="jax", tensorflow=None, jax="0.10.2"))
+    page = render_directory(compat)
+    pair = page.split("### `tf221` -> `jax`")[1]
+    assert "Versions: backend tensorflow -> jax; jax - -> 0.10.2; tensorflow 2.21.0 -> -." in pair
+    assert "| reference error moved more than 10x | 1 | LSTM 1 |" in pair
+    assert "reference error 7.4e-08 -> 3.4e-03" in pair
+    assert "| relation same_as_cudnn_auto stopped holding | 1 | LSTM 1 |" in pair
+    assert "| status: pass -> FAIL | 1 | LSTM 1 |" in pair
+    assert "core-seq]` | cpu | reference" not in pair
+    assert "| `jax` | - | 3.15.1 | jax | 2.4.6 | 3.11.7 | jax 0.10.2 | 4 | complete |" in page
+
+
+def test_consecutive_pairs_follow_the_manifest_not_the_file_names(tmp_path: Path) -> None:
+    compat = tmp_path / "compat"
+    write_manifest(compat, "tf221", "keras2-tf221", "keras30", "torch")
+    write_env(compat, "keras30", results(baseline(), tensorflow="2.16.2", keras="3.0.5"))
+    write_env(compat, "tf221", results(baseline()))
+    write_env(compat, "keras2-tf221", results(keras2(baseline()), keras="2.21.0"))
+    page = render_directory(compat)
+    headings = [line for line in page.splitlines() if line.startswith("### `")]
+    assert headings == ["### `tf221` -> `keras2-tf221`", "### `keras2-tf221` -> `keras30`"]
+    environments = page.split("## Environments")[1].split("## Summary")[0]
+    assert environments.index("`tf221`") < environments.index("`keras2-tf221`") < environments.index("`keras30`")
+    assert "Listed in `environments.txt` but not recorded yet: `torch`." in page
+    assert "| `tf221` | `keras2-tf221` | `keras30` |" in page
+
+
+def test_identical_environments_keep_the_page_short(tmp_path: Path) -> None:
+    compat = tmp_path / "compat"
+    write_manifest(compat, "tf216", "keras315")
+    write_env(compat, "tf216", results(baseline(), tensorflow="2.16.2"))
+    write_env(compat, "keras315", results(baseline(), tensorflow="2.16.2"))
+    page = render_directory(compat)
+    assert "No contract point differs." in page
+    assert "Versions: the same." in page
+    assert "Nothing changed in the 4 contract points both ran." in page
+    assert "<details>" not in page
+
+
+def test_render_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
+    pages = []
+    for attempt, order in enumerate((("a", "b", "c"), ("c", "a", "b"))):
+        compat = tmp_path / str(attempt) / "compat"
+        write_manifest(compat, "a", "b", "c")
+        data = {"a": results(keras2(baseline())), "b": results(baseline()), "c": results(baseline()[::-1])}
+        for name in order:  # files written in another order: same page
+            write_env(compat, name, data[name])
+        pages.append(render_directory(compat))
+    assert pages[0] == pages[1]
+    assert "tmp" not in pages[0]  # no path of the machine it ran on
+    assert pages[0].endswith("\n")
+    assert not pages[0].endswith("\n\n")
+
+
+def test_render_command_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    compat = tmp_path / "compat"
+    write_manifest(compat, "a", "b")
+    write_env(compat, "a", results(keras2(baseline())))
+    write_env(compat, "b", results(baseline()))
+    page = tmp_path / "compat.md"
+    assert main(["render", "--dir", str(compat), "--out", str(page), "--check"]) == 1
+    assert main(["render", "--dir", str(compat), "--out", str(page)]) == 0
+    assert page.read_text(encoding="utf-8") == render_directory(compat)
+    assert main(["render", "--dir", str(compat), "--out", str(page), "--check"]) == 0
+    page.write_text(page.read_text(encoding="utf-8") + "edited by hand\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["render", "--dir", str(compat), "--out", str(page), "--check"]) == 1
+    assert "is stale" in capsys.readouterr().out
+
+
+# --- malformed inputs: every message names the file ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        (json.dumps({"format": "other/9", "env": "bad"}), "format is 'other/9'"),
+        (json.dumps({"format": FORMAT, "env": "other"}), "says env 'other', but the file is named for 'bad'"),
+        (
+            json.dumps({"format": FORMAT, "env": "bad", "versions": {}, "titles": {}, "spec_errors": [], "cases": {}}),
+            "'cases' is missing or of the wrong type",
+        ),
+        (
+            json.dumps(
+                {
+                    "format": FORMAT,
+                    "env": "bad",
+                    "versions": {},
+                    "titles": {},
+                    "spec_errors": [],
+                    "cases": [{"case": "x", "device": "cpu", "file": "spec/x.yaml", "order": 0}],
+                }
+            ),
+            "case 0: 'status' is missing or not text",
+        ),
+        (
+            json.dumps(
+                {
+                    "format": FORMAT,
+                    "env": "bad",
+                    "versions": {},
+                    "titles": {},
+                    "spec_errors": [],
+                    "cases": [
+                        {"case": "x", "device": "cpu", "file": "f", "order": 0, "status": "passed", "max_error": "big"}
+                    ],
+                }
+            ),
+            "case 0: 'max_error' must be a number, not 'big'",
+        ),
+    ],
+)
+def test_malformed_condensed_file_is_named(tmp_path: Path, content: str, message: str) -> None:
+    compat = tmp_path / "compat"
+    write_manifest(compat, "good", "bad")
+    write_env(compat, "good", results(baseline()))
+    bad = compat / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(CompatError) as caught:
+        render_directory(compat)
+    assert str(bad) in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_file_missing_from_the_manifest_is_named(tmp_path: Path) -> None:
+    compat = tmp_path / "compat"
+    write_manifest(compat, "a")
+    write_env(compat, "a", results(baseline()))
+    write_env(compat, "stray", results(baseline()))
+    with pytest.raises(CompatError, match=r"stray\.json: environment 'stray' is not listed in .*environments\.txt"):
+        load_directory(compat)
+
+
+def test_manifest_problems_are_named(tmp_path: Path) -> None:
+    compat = tmp_path / "compat"
+    compat.mkdir()
+    with pytest.raises(CompatError, match=r"environments\.txt: missing"):
+        read_manifest(compat)
+    (compat / MANIFEST).write_text("a\nb  # comment\n\na\n", encoding="utf-8")
+    with pytest.raises(CompatError, match=r"environments\.txt:4: 'a' is listed twice"):
+        read_manifest(compat)
+    (compat / MANIFEST).write_text("a\nno spaces allowed\n", encoding="utf-8")
+    with pytest.raises(CompatError, match=r"environments\.txt:2: 'no spaces allowed' is not an environment name"):
+        read_manifest(compat)
+
+
+def test_no_results_yet_is_an_error(tmp_path: Path) -> None:
+    compat = tmp_path / "compat"
+    write_manifest(compat, "a")
+    with pytest.raises(CompatError, match="no environment has results yet"):
+        render_directory(compat)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"cases": []}, "not a results.json"),
+        ({"meta": {"versions": {}}, "cases": {}}, "'cases' must be a list"),
+        ({"meta": {}, "cases": []}, "meta.versions is missing"),
+        (
+            {"meta": {"versions": {}}, "cases": [{"id": "spec/lstm.yaml::LSTM[x-cpu]", "case_key": "k"}]},
+            "case 0 (spec/lstm.yaml::LSTM[x-cpu]): 'device' is missing or not text",
+        ),
+        ({"meta": {"versions": {}}, "cases": [record("a"), record("a")]}, "appears twice"),
+    ],
+)
+def test_malformed_results_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: dict[str, Any], message: str
+) -> None:
+    source = tmp_path / "results.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CompatError) as caught:
+        condense_file(source, "tf221", tmp_path / "compat")
+    assert str(source) in str(caught.value)
+    assert message in str(caught.value)
+    assert not (tmp_path / "compat" / "tf221.json").exists()
+    assert main(["condense", str(source), "--env", "tf221", "--out", str(tmp_path / "compat")]) == 2
+    assert f"rnnspec.compat: error: {source}" in capsys.readouterr().err
+
+
+def test_condense_strict_fails_after_writing(tmp_path: Path) -> None:
+    cases = baseline()
+    cases[0].update(status="failed")
+    source = tmp_path / "results.json"
+    source.write_text(json.dumps(results(cases)), encoding="utf-8")
+    out = tmp_path / "compat"
+    assert main(["condense", str(source), "--env", "tf221", "--out", str(out), "--strict"]) == 1
+    assert (out / "tf221.json").is_file()
+    assert main(["condense", str(source), "--env", "tf221", "--out", str(out)]) == 0
+    assert main(["condense", str(tmp_path / "missing.json"), "--env", "tf221", "--out", str(out)]) == 2
+
+
+# --- the committed matrix -------------------------------------------------------------------
+
+
+def test_committed_matrix_is_current() -> None:
+    if not any(COMMITTED_DIR.glob("*.json")):
+        pytest.skip(
+            "reports/compat/ has no environment results yet: run the matrix (e.g. `tox -m core`), "
+            "then `python -m rnnspec.compat render`, and commit reports/compat/ and reports/compat.md"
+        )
+    fresh = render_directory(COMMITTED_DIR)
+    committed = COMMITTED_PAGE.read_text(encoding="utf-8") if COMMITTED_PAGE.is_file() else ""
+    if fresh != committed:
+        diff = "".join(
+            list(difflib.unified_diff(committed.splitlines(True), fresh.splitlines(True), "committed", "rendered"))[:80]
+        )
+        pytest.fail(f"reports/compat.md is stale; run `python -m rnnspec.compat render` and commit it.\n{diff}")
+
+
+def _tox_labels() -> dict[str, list[str]]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(ROOT / "tox.ini", encoding="utf-8")
+    labels: dict[str, list[str]] = {}
+    for line in parser.get("tox", "labels", fallback="").splitlines():
+        name, sep, envs = line.partition("=")
+        if sep:
+            labels[name.strip()] = [e.strip() for e in envs.split(",") if e.strip()]
+    return labels
+
+
+def test_manifest_lists_the_tox_matrix_in_order() -> None:
+    """environments.txt gives the report's order; tox.ini's `matrix` label must list the same."""
+    assert read_manifest(COMMITTED_DIR) == _tox_labels()["matrix"]
+
+
+def test_matrix_base_agrees_with_the_pinned_stack() -> None:
+    """The matrix environments test with the same pytest and plugin dependencies as `make test`."""
+
+    def pins(name: str) -> dict[str, str]:
+        lines = (ROOT / "requirements" / name).read_text(encoding="utf-8").splitlines()
+        return {a.strip().lower(): b.strip() for a, _, b in (line.partition("==") for line in lines) if b}
+
+    base, pinned = pins("matrix-base.txt"), pins("pinned.txt")
+    assert {name: pinned.get(name) for name in base} == base

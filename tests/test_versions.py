@@ -1,0 +1,124 @@
+"""Rows and arguments that hold for some releases only, declared as data (issue 4).
+
+SpecFile takes the environment to match against, so these tests check the Keras 2 and
+Keras 3 readings of one table without installing either; the last one runs for real.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SpecProject, line_of
+from rnnspec.errors import SpecErrors
+from rnnspec.registry import keras_layer_registry
+from rnnspec.spec import SpecFile
+from rnnspec.structure import Container
+from rnnspec.versions import describe, holds
+
+KERAS2 = {"keras": "2.15.0", "tensorflow": "2.15.1", "backend": "tensorflow", "numpy": "1.26.4"}
+KERAS3 = {"keras": "3.15.1", "tensorflow": "2.21.0", "backend": "tensorflow", "numpy": "2.4.6"}
+JAX = {"keras": "3.15.1", "tensorflow": None, "backend": "jax", "jax": "0.10.2"}
+
+GRU_BY_RELEASE = """\
+rnnspec: 1
+title: GRU
+inputs: (B, T, F)
+sizes: {B: 1, T: 3, F: 2, units: 2}
+available:
+  use_cudnn: {keras: ">=3"}
+build:
+  class: GRU
+  args: {units: $units, return_state: $return_state, use_cudnn: $use_cudnn}
+defaults: {return_state: false, use_cudnn: auto}
+cross: {return_state: [false, true]}
+tables:
+  core: {}
+  generic: {use_cudnn: [false]}
+expect:
+  - when: {return_state: false}
+    returns: (B, units)
+  - when: {return_state: true}
+    versions: {keras: ">=3"}
+    returns: ((B, units), (B, units))
+  - when: {return_state: true}
+    versions: {keras: "<3"}
+    returns: "[(B, units), (B, units)]"
+    note: Keras 2 returns a list
+  - dtype: float32
+"""
+
+
+def spec_for(project: SpecProject, environment: dict[str, str | None], text: str = GRU_BY_RELEASE) -> SpecFile:
+    return SpecFile(project.write("gru.yaml", text), keras_layer_registry(), environment)
+
+
+def test_rows_follow_the_release(project: SpecProject) -> None:
+    old, new = spec_for(project, KERAS2), spec_for(project, KERAS3)
+    old_state = old.expectation_for({"return_state": True})
+    new_state = new.expectation_for({"return_state": True})
+    assert isinstance(old_state.returns, Container)
+    assert old_state.returns.kind == "list"
+    assert isinstance(new_state.returns, Container)
+    assert new_state.returns.kind == "tuple"
+    assert old_state.notes == ("Keras 2 returns a list",)
+    assert new_state.notes == ()
+    assert old.expectation_for({}).returns_text == new.expectation_for({}).returns_text == "(B, units)"
+
+
+def test_an_argument_a_release_lacks(project: SpecProject) -> None:
+    """Keras 2 has no use_cudnn: the default builds without it, other values are n/a."""
+    cases = {c.name: c for c in spec_for(project, KERAS2).cases(("cpu",))}
+    core, generic = cases["GRU[core-cpu]"], cases["GRU[generic-use_cudnn=false-cpu]"]
+    assert "use_cudnn" not in core.node["args"]
+    assert core.not_applicable is None
+    assert generic.not_applicable == (
+        "not applicable: use_cudnn=false: use_cudnn exists with keras>=3 (here keras 2.15.0)"
+    )
+    here = {c.name: c for c in spec_for(project, KERAS3).cases(("cpu",))}
+    assert here["GRU[generic-use_cudnn=false-cpu]"].node["args"]["use_cudnn"] is False
+    assert all(c.not_applicable is None for c in here.values())
+
+
+def test_conditions() -> None:
+    assert holds({"keras": ">=3", "backend": "tensorflow"}, KERAS3)
+    assert not holds({"keras": ">=3"}, KERAS2)
+    assert holds({"backend": ["jax", "torch"]}, JAX)
+    assert not holds({"backend": "jax"}, KERAS3)
+    assert not holds({"tensorflow": ">=2"}, JAX)  # a package that is absent satisfies nothing
+    assert holds({"keras": ">=3.0.0rc1"}, {"keras": "3.0.0rc2"})
+    assert describe({"keras": "<3", "backend": ["jax", "torch"]}) == "keras<3, backend jax or torch"
+
+
+def test_a_malformed_specifier_points_at_its_line(project: SpecProject) -> None:
+    text = GRU_BY_RELEASE.replace('versions: {keras: "<3"}', 'versions: {keras: "three"}')
+    with pytest.raises(SpecErrors) as info:
+        spec_for(project, KERAS3, text)
+    (error,) = info.value.errors
+    assert error.line == line_of(text, "three")
+    assert "'three' is not a version specifier" in str(error)
+
+
+def test_unknown_package_is_a_schema_error(project: SpecProject) -> None:
+    text = GRU_BY_RELEASE.replace('versions: {keras: "<3"}', 'versions: {kears: "<3"}')
+    with pytest.raises(SpecErrors) as info:
+        spec_for(project, KERAS3, text)
+    assert any(e.line == line_of(text, "kears") for e in info.value.errors), info.value.errors
+
+
+def test_not_applicable_cases_are_reported_as_such(project: SpecProject) -> None:
+    """On the running Keras 3, a table that says use_cudnn exists only before Keras 3."""
+    project.write("gru.yaml", GRU_BY_RELEASE.replace('use_cudnn: {keras: ">=3"}', 'use_cudnn: {keras: "<3"}'))
+    out = project.root / "reports"
+    result = project.run(f"--rnnspec-reports={out}")
+    result.assert_outcomes(passed=2, skipped=2)
+    records = json.loads((out / "results.json").read_text(encoding="utf-8"))["cases"]
+    status = {r["name"]: r["status"] for r in records}
+    assert status == {
+        "GRU[core-cpu]": "passed",
+        "GRU[core-state-cpu]": "passed",
+        "GRU[generic-use_cudnn=false-cpu]": "not_applicable",
+        "GRU[generic-state-use_cudnn=false-cpu]": "not_applicable",
+    }
+    assert "use_cudnn exists with keras<3" in (out / "contract.md").read_text(encoding="utf-8")
