@@ -316,16 +316,12 @@ class SpecFile:
         return DEFAULT_TOLERANCE["float32"]
 
     def _rows(self) -> list[tuple[int, LineDict, Structure | None]]:
+        """The rows that hold on this release; every row is checked (self.all_rows)."""
         rows = []
+        self.all_rows: list[LineDict] = list(self.doc["expect"])
         expect: LineList = self.doc["expect"]
         for index, row in enumerate(expect):
             line = expect.line_of(index)
-            if "versions" in row:
-                malformed = version_problems(row["versions"])
-                for problem in malformed:
-                    self._err(row.line_of("versions"), f"malformed versions: {problem}")
-                if malformed or not versions_hold(row["versions"], self.environment):
-                    continue  # a row about other releases: not even its shapes matter here
             structure = self._structure("returns", row) if "returns" in row else None
             if "states" in row:
                 row_states = self._structure("states", row)
@@ -338,6 +334,12 @@ class SpecFile:
                         f"did you mean {close[0]!r}?" if close else f"known relations: {', '.join(sorted(RELATIONS))}"
                     )
                     self._err(row.line_of("relations"), f"unknown relation {name!r}", hint)
+            if "versions" in row:  # checked like any row, matched only on the releases it names
+                malformed = version_problems(row["versions"])
+                for problem in malformed:
+                    self._err(row.line_of("versions"), f"malformed versions: {problem}")
+                if malformed or not versions_hold(row["versions"], self.environment):
+                    continue
             rows.append((line, row, structure))
         return rows
 
@@ -449,7 +451,7 @@ class SpecFile:
                     self._err(line, f"mask value {value!r} is not one of {', '.join(MASK_VALUES)}")
             if True in axes.get("initial_state", []) and self.states is None and not self.row_states:
                 self._err(line, "initial_state is varied but the file declares no states structure")
-        for _, row, _ in self.rows:
+        for row in self.all_rows:
             for axis in row.get("when", {}):
                 if axis not in declared and axis != "device":
                     self._err(row.line_of("when"), f"row matches on unknown axis {axis!r}")
