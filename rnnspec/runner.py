@@ -197,8 +197,15 @@ def call_kwargs(mask: np.ndarray | None, initial_state: Any) -> dict[str, Any]:
     if mask is not None:
         kwargs["mask"] = keras.ops.convert_to_tensor(mask) if hasattr(keras, "ops") else mask
     if initial_state is not None:
-        kwargs["initial_state"] = list(initial_state)
+        kwargs["initial_state"] = list(initial_state) if hasattr(keras, "ops") else _tensors(list(initial_state))
     return kwargs
+
+
+def _tensors(value: Any) -> Any:
+    """Keras 2 takes initial states only as tensors (it rejects NumPy arrays); Keras 3 takes both."""
+    import tensorflow as tf
+
+    return tf.nest.map_structure(tf.convert_to_tensor, value)
 
 
 def call_layer(case: Case, registry: LayerRegistry, device: str) -> tuple[Any, Any, CallInputs, dict[str, float]]:
