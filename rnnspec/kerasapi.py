@@ -50,15 +50,15 @@ def versions() -> dict[str, Any]:
     try:
         import tensorflow as tf
 
-        info["tensorflow"] = tf.__version__
+        info["tensorflow"] = str(tf.__version__)
     except ImportError:  # JAX or torch backend without TensorFlow
         pass
     if info["backend"] == "jax":
         import jax
 
-        info["jax"] = jax.__version__
+        info["jax"] = str(jax.__version__)
     if info["backend"] == "torch":
         import torch
 
-        info["torch"] = torch.__version__
+        info["torch"] = str(torch.__version__)  # TorchVersion: xdist cannot send it
     return info
