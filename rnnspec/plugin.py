@@ -159,19 +159,20 @@ class SessionState:
                 self.config.workeroutput[RECORD_KEY] = self.environment()  # type: ignore[attr-defined]
             return
         record_to = self.config.getoption("rnnspec_record")
+        if not (record_to and self.records) and not (target and (self.records or self.spec_errors)):
+            return
+        complete = exitstatus != pytest.ExitCode.INTERRUPTED and not session.shouldstop
+        meta = self.meta(complete=bool(complete))
         if record_to and self.records:
             from rnnspec.baseline import write_baseline
 
-            complete = exitstatus != pytest.ExitCode.INTERRUPTED and not session.shouldstop
             ran = [r for r in self.records.values() if r["status"] in RAN]
-            write_baseline(_absolute(record_to), ran, self.meta(complete=bool(complete)))
+            write_baseline(_absolute(record_to), ran, meta)
         if not target or not (self.records or self.spec_errors):
             return
         from rnnspec.reports import write_contract, write_results
 
         directory = _absolute(target)
-        complete = exitstatus != pytest.ExitCode.INTERRUPTED and not session.shouldstop
-        meta = self.meta(complete=bool(complete))
         records = [{k: v for k, v in r.items() if k != "tensors"} for r in self.records.values()]
         write_results(directory / "results.json", records, meta)
         write_contract(directory / "contract.md", records, meta)

@@ -367,8 +367,8 @@ class ReferenceCheck:
     reference: list[np.ndarray] = field(default_factory=list)
 
 
-def compare_with_reference(case: Case, registry: LayerRegistry, inputs: CallInputs, outputs: Any) -> ReferenceCheck:
-    """Every returned tensor against the NumPy reference, within the case's tolerance."""
+def compare_with_reference(case: Case, registry: LayerRegistry, inputs: CallInputs, values: Any) -> ReferenceCheck:
+    """Every returned tensor (``values``: the outputs as NumPy) against the NumPy reference."""
     custom = [registry.references[name] for name in _classes(case.node) if name in registry.references]
     oracle = custom[0] if custom else reference_call
     try:
@@ -381,7 +381,7 @@ def compare_with_reference(case: Case, registry: LayerRegistry, inputs: CallInpu
         )
     except NotImplementedError as exc:
         return ReferenceCheck(not_checked=f"no reference: {exc}")
-    mine, theirs = flatten(to_numpy(outputs)), flatten(expected)
+    mine, theirs = flatten(values), flatten(expected)
     check = ReferenceCheck(max_error=0.0, reference=[np.asarray(t, dtype=np.float64) for t in theirs])
     if len(mine) != len(theirs):
         check.problems.append(f"reference returns {len(theirs)} tensors, the layer {len(mine)}")
@@ -438,17 +438,16 @@ def run_case(case: Case, registry: LayerRegistry, device: str, memo: CallMemo | 
     relation_failures: dict[str, list[str]] = {}
     deviations_seen: list[str] = []
     check = ReferenceCheck(not_checked="not compared: the structure differs")
+    values = to_numpy(outputs)  # once: the reference, the relations, the memo and baselines read it
     if structure_ok:
-        _remember(memo, case, device, layer, inputs, outputs)
-        check = compare_with_reference(case, registry, inputs, outputs)
+        _remember(memo, case, device, layer, inputs, values)
+        check = compare_with_reference(case, registry, inputs, values)
         if "matches_reference" not in {d.relation for d in exp.deviations}:
             problems += [f"reference: {p}" for p in check.problems]
     # Relations run even when the numbers are off: which of them break tells what went wrong.
     if structure_ok and (exp.relations or exp.deviations):
         twin = Twin(case, registry, device, inputs, layer, memo)
-        context = RelationContext(
-            to_numpy(outputs), case.values, case.sizes, case.tolerance, inputs.mask, twin, check.problems
-        )
+        context = RelationContext(values, case.values, case.sizes, case.tolerance, inputs.mask, twin, check.problems)
         relation_failures = check_relations(exp.relations, context)
         broken = check_relations(tuple(d.relation for d in exp.deviations), context)
         for deviation in exp.deviations:
@@ -471,27 +470,27 @@ def run_case(case: Case, registry: LayerRegistry, device: str, memo: CallMemo | 
         deviations=deviations_seen,
         max_error=check.max_error,
         reference=check.not_checked or "checked",
-        values=_rounded_values(outputs, check) if case.show_values else None,
-        arrays=flatten(to_numpy(outputs)),
+        values=_rounded_values(values, check) if case.show_values else None,
+        arrays=flatten(values),
     )
 
 
-def _remember(memo: CallMemo, case: Case, device: str, layer: Any, inputs: CallInputs, outputs: Any) -> None:
+def _remember(memo: CallMemo, case: Case, device: str, layer: Any, inputs: CallInputs, values: Any) -> None:
     """Offers this case's layer and result to later twin calls (deterministic calls only)."""
     if is_stateful(case.node):
         return
     key = layer_key(case.node, device, inputs.weights)
     memo.remember_layer(key, layer)
-    memo.remember_result(call_key(key, inputs.x, inputs.mask, inputs.initial_state), to_numpy(outputs))
+    memo.remember_result(call_key(key, inputs.x, inputs.mask, inputs.initial_state), values)
 
 
-def _rounded_values(outputs: Any, check: ReferenceCheck) -> dict[str, list[Any]]:
+def _rounded_values(values: Any, check: ReferenceCheck) -> dict[str, list[Any]]:
     """Values to print in the report, rounded so that they read the same on every run."""
 
     def rounded(arrays: list[np.ndarray]) -> list[Any]:
         return [np.round(a, 4).tolist() for a in arrays]
 
-    return {"actual": rounded(flatten(to_numpy(outputs))), "reference": rounded(check.reference)}
+    return {"actual": rounded(flatten(values)), "reference": rounded(check.reference)}
 
 
 def expected_arity(structure: Structure) -> int:
