@@ -116,14 +116,24 @@ def stateful_halves_equal_whole(ctx: RelationContext) -> list[str]:
     return problems
 
 
-@relation("reset_state_restarts")
-def reset_state_restarts(ctx: RelationContext) -> list[str]:
-    """After a call, reset_state() makes a stateful layer reproduce its first call."""
+def _restarts_after(ctx: RelationContext, reset: str) -> list[str]:
     twin = _twin(ctx)
     layer = twin.build({})
     twin.call_layer(layer, twin.inputs.x)
-    layer.reset_state()
-    return _compare_all(ctx, ctx.outputs, twin.call_layer(layer, twin.inputs.x), "after reset_state() vs first call")
+    getattr(layer, reset)()
+    return _compare_all(ctx, ctx.outputs, twin.call_layer(layer, twin.inputs.x), f"after {reset}() vs first call")
+
+
+@relation("reset_state_restarts")
+def reset_state_restarts(ctx: RelationContext) -> list[str]:
+    """After a call, reset_state() makes a stateful layer reproduce its first call."""
+    return _restarts_after(ctx, "reset_state")
+
+
+@relation("reset_states_restarts")
+def reset_states_restarts(ctx: RelationContext) -> list[str]:
+    """The same through reset_states(): Keras 2's only name for it, kept by Keras 3 as an alias."""
+    return _restarts_after(ctx, "reset_states")
 
 
 @relation("padding_equals_truncation")

@@ -52,7 +52,12 @@ def gpu_description() -> str | None:
 
 def resolve_devices(overrides: Mapping[str, str]) -> dict[str, str | None]:
     """Table device name -> concrete device string, or None when absent here."""
-    found: dict[str, str | None] = {"cpu": "cpu:0", "gpu": "gpu:0" if _gpu_names() else None}
+    # On torch, "cpu:0" is not the device torch's CPU tensors report ("cpu"): Keras 3.15's
+    # torch Variable then moves each new parameter with .to("cpu:0"), which returns a plain
+    # tensor, and the layer's integer seed-generator state fails as a Parameter ("Only
+    # Tensors of floating point and complex dtype can require gradients") in every build.
+    cpu = "cpu" if backend_name() == "torch" else "cpu:0"
+    found: dict[str, str | None] = {"cpu": cpu, "gpu": "gpu:0" if _gpu_names() else None}
     found.update(overrides)
     return found
 

@@ -65,6 +65,11 @@ def _hard_sigmoid(x: Array) -> Array:
     return np.clip(x + 3.0, 0.0, 6.0) / 6.0
 
 
+def _keras2_hard_sigmoid(x: Array) -> Array:
+    """Keras 2's ``hard_sigmoid``: ``0.2 * x + 0.5`` clipped to [0, 1] (a table names it so)."""
+    return np.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+
 def _elu(x: Array) -> Array:
     return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
 
@@ -75,6 +80,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "relu": lambda x: np.maximum(x, 0.0),
     "linear": lambda x: x,
     "hard_sigmoid": _hard_sigmoid,
+    "keras2_hard_sigmoid": _keras2_hard_sigmoid,
     "softsign": lambda x: x / (1.0 + np.abs(x)),
     "elu": _elu,
 }
@@ -651,10 +657,10 @@ def _bidirectional(
         raise TypeError("Bidirectional node needs a 'layer' dict")
     forward = _build_layer(inner, weights)
     backward = _build_layer(inner, weights)
-    if forward.loop["go_backwards"]:
-        raise ValueError("Bidirectional over a go_backwards=True layer (Keras rejects it)")
-    for layer, go_backwards in ((forward, False), (backward, True)):
-        layer.loop["go_backwards"] = go_backwards
+    # The backward copy reads the other way than the wrapped layer. Keras 3 rejects a wrapped
+    # go_backwards=True layer; Keras 2 accepts it, and still flips the "backward" sequence.
+    backward.loop["go_backwards"] = not forward.loop["go_backwards"]
+    for layer in (forward, backward):
         layer.loop["zero_output_for_mask"] = layer.loop["return_sequences"]
 
     fwd_init, bwd_init = _halves(initial_state)

@@ -19,9 +19,18 @@ from typing import Any
 
 from rnnspec import behaviours  # noqa: F401 - registers the relations that need twin calls
 from rnnspec.errors import SpecError, SpecErrors
+from rnnspec.reference import ACTIVATIONS
 from rnnspec.registry import LayerRegistry, accepted_arguments
 from rnnspec.relations import RELATIONS
-from rnnspec.structure import Shape, Structure, StructureSyntaxError, parse_structure, structure_symbols
+from rnnspec.structure import (
+    Shape,
+    Structure,
+    StructureSyntaxError,
+    format_structure,
+    parse_structure,
+    structure_symbols,
+    tuples_as_lists,
+)
 from rnnspec.validate import validate_document
 from rnnspec.versions import describe as describe_versions
 from rnnspec.versions import holds as versions_hold
@@ -52,6 +61,9 @@ class Expectation:
     states: Structure | None = None
     raises: str | None = None
     notes: tuple[str, ...] = ()  # the matched rows' notes: why a combination behaves as it does
+    # Arguments the build leaves to the layer's defaults where this release's defaults differ
+    # from the reference's (Keras 3's); the NumPy reference computes with them.
+    layer_defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -334,6 +346,13 @@ class SpecFile:
                         f"did you mean {close[0]!r}?" if close else f"known relations: {', '.join(sorted(RELATIONS))}"
                     )
                     self._err(row.line_of("relations"), f"unknown relation {name!r}", hint)
+            for arg, value in row.get("layer_defaults", {}).items():
+                if arg.endswith("activation") and value not in ACTIVATIONS:
+                    self._err(
+                        row["layer_defaults"].line_of(arg),
+                        f"layer_defaults: the reference knows no activation {value!r}",
+                        f"known: {', '.join(sorted(ACTIVATIONS))}",
+                    )
             if "versions" in row:  # checked like any row, matched only on the releases it names
                 malformed = version_problems(row["versions"])
                 for problem in malformed:
@@ -462,7 +481,18 @@ class SpecFile:
     # --- expansion ----------------------------------------------------------------------
 
     def _expect(self, values: Mapping[str, Any], table_line: int) -> Expectation | None:
-        # returns, raises and dtype may each be given by one row only (or by rows that agree)
+        # returns, raises and dtype may each be given by one row only (or by rows that agree).
+        # A row that names its releases (versions:) is more specific than one that does not:
+        # where it gives an outcome (returns or raises) or a dtype on this release, the general
+        # rows' outcome or dtype gives way, so a release's difference is one row, not a rewrite.
+        matched = [
+            (line, row, structure) for line, row, structure in self.rows if _matches(row.get("when", {}), values)
+        ]
+        versioned = [row for _, row, _ in matched if "versions" in row]
+        given = {key for row in versioned for key in ("returns", "raises", "dtype") if key in row}
+        overridden = given & {"dtype"}
+        if given & {"returns", "raises"}:
+            overridden |= {"returns", "raises"}
         single: dict[str, tuple[int, str]] = {}
         returned: Structure | None = None
         states: Structure | None = self.states
@@ -470,14 +500,14 @@ class SpecFile:
         notes: list[str] = []
         deviations: dict[str, Deviation] = {}
         lines: list[int] = []
-        for line, row, structure in self.rows:
-            if not _matches(row.get("when", {}), values):
-                continue
+        layer_defaults: dict[str, Any] = {}
+        for line, row, structure in matched:
+            general = "versions" not in row
             lines.append(line)
             if "note" in row and row["note"] not in notes:
                 notes.append(row["note"])
             for key in ("returns", "raises", "dtype"):
-                if key not in row:
+                if key not in row or (general and key in overridden):
                     continue
                 if key in single and single[key][1] != row[key]:
                     said = "" if key == "returns" else f"{key} "
@@ -489,13 +519,17 @@ class SpecFile:
                     )
                     return None
                 single[key] = (line, row[key])
-            if structure is not None:
+            if structure is not None and not (general and "returns" in overridden):
                 returned = structure
             if line in self.row_states:
                 states = self.row_states[line]
+            layer_defaults.update(row.get("layer_defaults", {}))
             relations += [r for r in row.get("relations", []) if r not in relations]
             for entry in row.get("deviations", []):
                 deviations[entry["relation"]] = Deviation(entry["relation"], entry["reason"], row.line_of("deviations"))
+        if returned is not None and any(row.get("returns_as") == "list" for _, row, _ in matched):
+            returned = tuples_as_lists(returned)
+            single["returns"] = (single["returns"][0], format_structure(returned))
         raises = single["raises"][1] if "raises" in single else None
         if raises is not None:  # a rejected combination returns nothing and relates nothing
             single.update(returns=(0, f"raises {raises}"), dtype=(0, "-"))
@@ -522,6 +556,7 @@ class SpecFile:
             states,
             raises,
             tuple(notes),
+            layer_defaults,
         )
 
     def expectation_for(self, values: Mapping[str, Any]) -> Expectation:

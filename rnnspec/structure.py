@@ -129,6 +129,13 @@ def structure_symbols(structure: Structure) -> set[str]:
     return set().union(*(structure_symbols(s) for s in structure.items)) if structure.items else set()
 
 
+def tuples_as_lists(structure: Structure) -> Structure:
+    """The same structure with every tuple a list: how Keras 2 returns what Keras 3 returns as tuples."""
+    if isinstance(structure, Shape):
+        return structure
+    return Container("list", tuple(tuples_as_lists(s) for s in structure.items))
+
+
 def format_structure(structure: Structure, sizes: Mapping[str, int] | None = None) -> str:
     """Write a structure back, symbolically or (given sizes) with concrete numbers."""
     if isinstance(structure, Shape):

@@ -405,6 +405,19 @@ def test_device_map_runs_gpu_cases_on_second_cpu(project: SpecProject) -> None:
         assert record["placed"].endswith(want), (name, record["placed"])
 
 
+@pytest.mark.parametrize(("backend", "cpu"), [("tensorflow", "cpu:0"), ("jax", "cpu:0"), ("torch", "cpu")])
+def test_the_cpu_each_backend_is_given(monkeypatch: pytest.MonkeyPatch, backend: str, cpu: str) -> None:
+    """Torch gets "cpu": under keras.device("cpu:0") Keras 3.15's torch backend turns each new
+    variable into a plain tensor, re-wraps it as a trainable Parameter, and the integer
+    seed-generator state fails every layer build (found by the version matrix)."""
+    import rnnspec.devices as devices
+
+    monkeypatch.setattr(devices, "backend_name", lambda: backend)
+    monkeypatch.setattr(devices, "_gpu_names", lambda: [])
+    assert devices.resolve_devices({}) == {"cpu": cpu, "gpu": None}
+    assert devices.resolve_devices({"cpu": "cpu:1"})["cpu"] == "cpu:1"
+
+
 # --- 10. reports -----------------------------------------------------------------------
 
 

@@ -102,6 +102,8 @@ def test_use_bias_false_takes_two_weights() -> None:
         ("elu", -1.0, np.exp(-1.0) - 1.0),
         ("sigmoid", 1.0, sig(1.0)),
         ("hard_sigmoid", 1.5, 0.75),  # Keras 3: relu6(x + 3) / 6, not 0.2x + 0.5
+        ("keras2_hard_sigmoid", 1.5, 0.8),  # Keras 2's hard_sigmoid: 0.2x + 0.5, clipped
+        ("keras2_hard_sigmoid", 3.0, 1.0),
         ("linear", -3.0, -3.0),
     ],
 )
@@ -395,9 +397,14 @@ def test_bidirectional_never_zeroes_the_last_output() -> None:
     np.testing.assert_allclose(flat(out), [2.5, 6.0])
 
 
-def test_bidirectional_rejects_backwards_inner_layer() -> None:
-    with pytest.raises(ValueError, match="go_backwards"):
-        reference_call(bidi("concat", go_backwards=True), BIDI_WEIGHTS, seq(1, 2))
+def test_bidirectional_over_a_backwards_layer_as_keras_2_computes_it() -> None:
+    """Keras 3 rejects it; Keras 2 swaps the directions and still flips the second sequence."""
+    node = bidi("concat", go_backwards=True, return_sequences=True, return_state=True)
+    out, h_first, h_second = parts(reference_call(node, BIDI_WEIGHTS, seq(1, 2)), 3)
+    # the wrapped copy (h = x + 0.5 h) reads [2, 1]: [2, 2]; the other (h = 2x + h) reads
+    # [1, 2]: [2, 6], flipped to [6, 2]
+    np.testing.assert_allclose(out[0], [[2.0, 6.0], [2.0, 2.0]])
+    np.testing.assert_allclose([flat(h_first)[0], flat(h_second)[0]], [2.0, 6.0])
 
 
 def test_bidirectional_over_stacked_cells_state_structure() -> None:

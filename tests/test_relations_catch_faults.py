@@ -223,6 +223,10 @@ def reset_state_does_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keras.layers.LSTM, "reset_state", lambda self: None)
 
 
+def reset_states_does_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keras.layers.LSTM, "reset_states", lambda self: None)
+
+
 LSTM, RNN, BIDI = keras.layers.LSTM, keras.layers.RNN, keras.layers.Bidirectional
 
 
@@ -283,6 +287,7 @@ FAULTS: dict[str, Fault] = {
         lstm("stateful_halves_equal_whole", T=4, stateful=True), wrap_call(LSTM, forget_state_between_calls)
     ),
     "reset_state_restarts": Fault(lstm("reset_state_restarts", T=4, stateful=True), reset_state_does_nothing),
+    "reset_states_restarts": Fault(lstm("reset_states_restarts", T=4, stateful=True), reset_states_does_nothing),
     "padding_equals_truncation": Fault(
         lstm("padding_equals_truncation", mask="right", return_state=True), wrap_call(LSTM, mask_only_zeroes_outputs)
     ),

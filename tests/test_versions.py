@@ -122,3 +122,101 @@ def test_not_applicable_cases_are_reported_as_such(project: SpecProject) -> None
         "GRU[generic-state-use_cudnn=false-cpu]": "not_applicable",
     }
     assert "use_cudnn exists with keras<3" in (out / "contract.md").read_text(encoding="utf-8")
+
+
+RELEASE_SPECIFIC = """\
+rnnspec: 1
+title: GRU
+inputs: (B, T, F)
+sizes: {B: 1, T: 3, F: 2, units: 2}
+build:
+  class: GRU
+  args: {units: $units, return_state: $return_state, go_backwards: $go_backwards}
+defaults: {return_state: false, go_backwards: false}
+cross: {return_state: [false, true]}
+tables:
+  core: {}
+  backwards: {go_backwards: [true]}
+expect:
+  - when: {return_state: false}
+    returns: (B, units)
+  - when: {return_state: true}
+    returns: ((B, units), (B, units))
+  - when: {go_backwards: true}
+    versions: {keras: ">=3"}
+    raises: ValueError
+  - dtype: float32
+  - versions: {keras: "<3"}
+    returns_as: list
+  - when: {return_state: true, go_backwards: true}
+    versions: {keras: "<3"}
+    returns: "[(B, units), [(B, units)]]"
+  - when: {go_backwards: true}
+    versions: {keras: "<3"}
+    dtype: float16
+    layer_defaults: {recurrent_activation: keras2_hard_sigmoid}
+"""
+
+
+def test_a_row_for_some_releases_wins_over_the_general_rows(project: SpecProject) -> None:
+    """The general rows give way to a versioned row's outcome or dtype; returns_as lists tuples."""
+    new = spec_for(project, KERAS3, RELEASE_SPECIFIC)
+    assert new.expectation_for({"go_backwards": True}).raises == "ValueError"  # beats (B, units)
+    assert new.expectation_for({"return_state": True}).returns_text == "((B, units), (B, units))"
+    assert new.expectation_for({"go_backwards": True}).layer_defaults == {}
+
+    old = spec_for(project, KERAS2, RELEASE_SPECIFIC)
+    backwards = old.expectation_for({"go_backwards": True})
+    assert (backwards.raises, backwards.returns_text, backwards.dtype) == (None, "(B, units)", "float16")
+    assert backwards.layer_defaults == {"recurrent_activation": "keras2_hard_sigmoid"}
+    assert old.expectation_for({"return_state": True}).returns_text == "[(B, units), (B, units)]"
+    both = old.expectation_for({"return_state": True, "go_backwards": True})
+    assert both.returns_text == "[(B, units), [(B, units)]]"
+    assert old.expectation_for({}).dtype == "float32"
+
+
+def test_versioned_rows_that_contradict_each_other_are_an_error(project: SpecProject) -> None:
+    text = RELEASE_SPECIFIC + '  - when: {go_backwards: true}\n    versions: {keras: "<3.5"}\n    returns: (B, 1)\n'
+    spec_for(project, KERAS3, text)  # on Keras 3.15 the new row does not hold
+    with pytest.raises(SpecErrors) as info:
+        spec_for(project, KERAS2, text).cases(("cpu",))
+    assert any("rows contradict each other" in str(e) for e in info.value.errors), info.value.errors
+
+
+LAYER_DEFAULTS = """\
+rnnspec: 1
+title: SimpleRNN
+inputs: (B, T, F)
+sizes: {B: 2, T: 3, F: 2, units: 3}
+build:
+  class: SimpleRNN
+  args: {units: $units}
+tables:
+  core: {}
+expect:
+  - returns: (B, units)
+    dtype: float32
+  - versions: {keras: ">=3"}
+    layer_defaults: {activation: relu}
+"""
+
+
+def test_layer_defaults_reach_the_reference(project: SpecProject) -> None:
+    """A row saying this release defaults to relu makes the reference compute relu, so the
+    tanh layer no longer matches it: the numbers are checked with the declared defaults."""
+    project.write("simple_rnn.yaml", LAYER_DEFAULTS)
+    result = project.run()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*reference: tensor 0: max |layer - reference|*"])
+    project.write("simple_rnn.yaml", LAYER_DEFAULTS.replace("relu", "tanh"))
+    project.run().assert_outcomes(passed=1)
+
+
+def test_an_unknown_activation_in_layer_defaults_points_at_its_line(project: SpecProject) -> None:
+    """A typo there would otherwise leave the numbers unchecked ("no reference")."""
+    text = RELEASE_SPECIFIC.replace("keras2_hard_sigmoid", "keras2_hard_sigmod")
+    with pytest.raises(SpecErrors) as info:
+        spec_for(project, KERAS3, text)
+    (error,) = info.value.errors
+    assert error.line == line_of(text, "keras2_hard_sigmod")
+    assert "the reference knows no activation 'keras2_hard_sigmod'" in str(error)
