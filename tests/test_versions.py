@@ -212,6 +212,14 @@ def test_layer_defaults_reach_the_reference(project: SpecProject) -> None:
     project.run().assert_outcomes(passed=1)
 
 
+def test_layer_defaults_the_reference_cannot_use_fail_the_case(project: SpecProject) -> None:
+    """A misspelt argument would otherwise leave the case's numbers unchecked ("no reference")."""
+    project.write("simple_rnn.yaml", LAYER_DEFAULTS.replace("activation: relu", "activaton: tanh"))
+    result = project.run()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*the reference cannot compute with layer_defaults*activaton*"])
+
+
 def test_an_unknown_activation_in_layer_defaults_points_at_its_line(project: SpecProject) -> None:
     """A typo there would otherwise leave the numbers unchecked ("no reference")."""
     text = RELEASE_SPECIFIC.replace("keras2_hard_sigmoid", "keras2_hard_sigmod")
