@@ -273,6 +273,7 @@ class SpecFile:
         self.class_refs: list[tuple[str, LineDict]] = []
         self.missing_args = self._missing_arguments()
         self.rows = self._rows()
+        self.xfails = self._xfails()
         self.used_refs = self._check_layer(self.doc["build"], self.doc.line_of("build"))
         self._check_axes()
         if self.errors:
@@ -353,24 +354,24 @@ class SpecFile:
                         f"layer_defaults: the reference knows no activation {value!r}",
                         f"known: {', '.join(sorted(ACTIVATIONS))}",
                     )
-            if "versions" in row:  # checked like any row, matched only on the releases it names
-                malformed = version_problems(row["versions"])
-                for problem in malformed:
-                    self._err(row.line_of("versions"), f"malformed versions: {problem}")
-                if malformed or not versions_hold(row["versions"], self.environment):
-                    continue
+            if "versions" in row and not self._versions_hold(row["versions"], row.line_of("versions")):
+                continue  # checked like any row, matched only on the releases it names
             rows.append((line, row, structure))
         return rows
+
+    def _versions_hold(self, conditions: Mapping[str, Any], line: int) -> bool:
+        """Whether a ``versions`` mapping holds here; a malformed one is an error at its line."""
+        malformed = version_problems(conditions)
+        for problem in malformed:
+            self._err(line, f"malformed versions: {problem}")
+        return not malformed and versions_hold(conditions, self.environment)
 
     def _missing_arguments(self) -> dict[str, str]:
         """Arguments this release lacks (``available``), each with the reason shown for it."""
         missing: dict[str, str] = {}
         available = self.doc.get("available", LineDict())
         for arg, conditions in available.items():
-            malformed = version_problems(conditions)
-            for problem in malformed:
-                self._err(available.line_of(arg), f"malformed versions: {problem}")
-            if not malformed and not versions_hold(conditions, self.environment):
+            if not self._versions_hold(conditions, available.line_of(arg)):  # malformed: an error anyway
                 missing[arg] = (
                     f"{arg} exists with {describe_versions(conditions)} "
                     f"(here {installed_versions(self.environment, conditions)})"
@@ -566,13 +567,19 @@ class SpecFile:
             raise SpecErrors(self.errors)
         return expectation
 
-    def _xfail(self, values: Mapping[str, Any], device: str) -> XFail | None:
+    def _xfails(self) -> list[tuple[int, LineDict]]:
+        """The xfail entries that hold on this release, with their lines; every one is checked."""
         entries: LineList = self.doc.get("xfail", LineList())
-        for index, entry in enumerate(entries):
-            if "versions" in entry and not versions_hold(entry["versions"], self.environment):
-                continue
+        return [
+            (entries.line_of(index), entry)
+            for index, entry in enumerate(entries)
+            if "versions" not in entry or self._versions_hold(entry["versions"], entry.line_of("versions"))
+        ]
+
+    def _xfail(self, values: Mapping[str, Any], device: str) -> XFail | None:
+        for line, entry in self.xfails:
             if entry.get("device", device) == device and _matches(entry.get("when", {}), values):
-                return XFail(entry["reason"], bool(entry.get("strict", True)), entries.line_of(index))
+                return XFail(entry["reason"], bool(entry.get("strict", True)), line)
         return None
 
     def cases(self, devices: tuple[str, ...] = DEVICES) -> list[Case]:

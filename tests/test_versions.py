@@ -100,6 +100,18 @@ def test_a_malformed_specifier_points_at_its_line(project: SpecProject) -> None:
     assert "'three' is not a version specifier" in str(error)
 
 
+def test_a_malformed_specifier_in_an_xfail_points_at_its_line(project: SpecProject) -> None:
+    """It used to escape as packaging's InvalidSpecifier when the cases were expanded."""
+    text = GRU_BY_RELEASE.replace(
+        "expect:\n", 'xfail:\n  - versions: {keras: "three"}\n    reason: known\nexpect:\n', 1
+    )
+    with pytest.raises(SpecErrors) as info:
+        spec_for(project, KERAS3, text)
+    (error,) = info.value.errors
+    assert error.line == line_of(text, "three")
+    assert "'three' is not a version specifier" in str(error)
+
+
 def test_unknown_package_is_a_schema_error(project: SpecProject) -> None:
     text = GRU_BY_RELEASE.replace('versions: {keras: "<3"}', 'versions: {kears: "<3"}')
     with pytest.raises(SpecErrors) as info:
