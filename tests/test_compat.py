@@ -379,6 +379,11 @@ def test_render_command_writes_and_checks(tmp_path: Path, capsys: pytest.Capture
 # --- malformed inputs: every message names the file ------------------------------------------
 
 
+def _condensed_bad(cases: object) -> str:
+    """A condensed file for env 'bad' that is well formed except, perhaps, for its cases."""
+    return json.dumps({"format": FORMAT, "env": "bad", "versions": {}, "titles": {}, "spec_errors": [], "cases": cases})
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -386,35 +391,14 @@ def test_render_command_writes_and_checks(tmp_path: Path, capsys: pytest.Capture
         ("[1, 2]", "expected a JSON object"),
         (json.dumps({"format": "other/9", "env": "bad"}), "format is 'other/9'"),
         (json.dumps({"format": FORMAT, "env": "other"}), "says env 'other', but the file is named for 'bad'"),
+        (_condensed_bad({}), "'cases' is missing or of the wrong type"),
         (
-            json.dumps({"format": FORMAT, "env": "bad", "versions": {}, "titles": {}, "spec_errors": [], "cases": {}}),
-            "'cases' is missing or of the wrong type",
-        ),
-        (
-            json.dumps(
-                {
-                    "format": FORMAT,
-                    "env": "bad",
-                    "versions": {},
-                    "titles": {},
-                    "spec_errors": [],
-                    "cases": [{"case": "x", "device": "cpu", "file": "spec/x.yaml", "order": 0}],
-                }
-            ),
+            _condensed_bad([{"case": "x", "device": "cpu", "file": "spec/x.yaml", "order": 0}]),
             "case 0: 'status' is missing or not text",
         ),
         (
-            json.dumps(
-                {
-                    "format": FORMAT,
-                    "env": "bad",
-                    "versions": {},
-                    "titles": {},
-                    "spec_errors": [],
-                    "cases": [
-                        {"case": "x", "device": "cpu", "file": "f", "order": 0, "status": "passed", "max_error": "big"}
-                    ],
-                }
+            _condensed_bad(
+                [{"case": "x", "device": "cpu", "file": "f", "order": 0, "status": "passed", "max_error": "big"}]
             ),
             "case 0: 'max_error' must be a number, not 'big'",
         ),
