@@ -185,8 +185,9 @@ def _first_tensor(value: Any) -> Any:
 
 def _set_seeded_weights(layer: Any, case: Case, shape: tuple[int, ...]) -> list[np.ndarray]:
     layer.build(shape)
-    rng = np.random.default_rng(weights_seed(case, [tuple(w.shape) for w in layer.get_weights()]))
-    weights = [rng.uniform(-0.5, 0.5, w.shape).astype("float32") for w in layer.get_weights()]
+    shapes = [tuple(int(n) for n in w.shape) for w in layer.weights]  # get_weights() would read every value
+    rng = np.random.default_rng(weights_seed(case, shapes))
+    weights = [rng.uniform(-0.5, 0.5, s).astype("float32") for s in shapes]
     layer.set_weights(weights)
     return weights
 
@@ -316,11 +317,15 @@ class Twin:
             states = _rows(states, batch_row)
         return self.run(self.node(overrides), x, mask, states, training)
 
-    def call_again(self, training: bool = False) -> Any:
-        """The case's own layer called a second time on the same inputs: a real call, never shared."""
+    def own_layer(self) -> Any:
+        """The layer that made the case's call, for relations about that very layer."""
         if self.layer is None:
             raise TypeError("this relation needs the case's own layer, which the runner did not provide")
-        return self.call_layer(self.layer, self.inputs.x, self.inputs.mask, self.inputs.initial_state, training)
+        return self.layer
+
+    def call_again(self, training: bool = False) -> Any:
+        """The case's own layer called a second time on the same inputs: a real call, never shared."""
+        return self.call_layer(self.own_layer(), self.inputs.x, self.inputs.mask, self.inputs.initial_state, training)
 
     def bidi_directions(self) -> tuple[Any, Any]:
         """The wrapped layer built twice (forward and go_backwards) with each half of the weights."""

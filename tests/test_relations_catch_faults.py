@@ -331,3 +331,15 @@ def test_fault_is_reported_by_its_relation(
     assert relation in record["relation_failures"], record
     if relation == "matches_reference":
         assert any(problem.startswith("reference:") for problem in record["problems"]), record["problems"]
+
+
+def test_padding_relation_without_a_padded_row_fails(project: SpecProject) -> None:
+    """With one row (B=1) the mask pads nothing: the relation says so instead of passing empty."""
+    table = lstm("padding_equals_truncation", mask="right", return_state=True).replace("{B: 2,", "{B: 1,")
+    assert "{B: 1," in table
+    project.write("table.yaml", table)
+    outcomes, record = _run(project, "unpadded")
+    assert list(outcomes.values()) == ["failed"], (outcomes, record)
+    assert record["relation_failures"]["padding_equals_truncation"] == [
+        "no row of the mask is padded: the relation checked nothing"
+    ]
