@@ -27,11 +27,11 @@ $(ACTIONLINT):
 
 ## make spec: run the specification on every device here and write reports/
 spec: $(STAMP)
-	$(BIN)/python -m pytest spec -n $(JOBS) --rnnspec-reports=reports --junitxml=reports/junit.xml
+	$(BIN)/python -m pytest spec -n $(JOBS) --rnnspec-depth=exhaustive --rnnspec-reports=reports --junitxml=reports/junit.xml
 
 ## make test: lint, type-check, the project's own tests, and the specification
 test: $(STAMP) lint $(ACTIONLINT)
-	$(BIN)/python -m pytest spec -n $(JOBS) --rnnspec-reports=build/reports --junitxml=build/reports/junit.xml
+	$(BIN)/python -m pytest spec -n $(JOBS) --rnnspec-depth=exhaustive --rnnspec-reports=build/reports --junitxml=build/reports/junit.xml
 	RNNSPEC_FRESH_REPORTS=build/reports $(BIN)/python -m pytest tests -n $(JOBS)
 
 lint: $(STAMP)

@@ -3,7 +3,7 @@
 Measures in one run, each in a fresh interpreter (so every figure includes starting Python
 and importing TensorFlow, as a user's run does):
 
-(a) the specification, ``pytest FILES -n 0 --rnnspec-devices=cpu -q -p no:cacheprovider``;
+(a) the specification, ``pytest FILES -n 0 --rnnspec-devices=cpu --rnnspec-depth=DEPTH -q``;
 (b) a bare loop over the same CPU cases that builds each layer with seeded weights and calls
     it once (``rnnspec.runner.call_layer``), checking nothing;
 (c) the specification with ``-n 2``.
@@ -11,7 +11,10 @@ and importing TensorFlow, as a user's run does):
 (a)/(b) is the suite's overhead (checks, references, relations' twin calls, reports, pytest);
 (a)/(c) the speed-up of two workers. Prints a table and writes reports/suite_overhead.json.
 
-    python benchmarks/suite_overhead.py [--files spec/lstm.yaml spec/seed.yaml] [--out reports/suite_overhead.json]
+    python benchmarks/suite_overhead.py [--depth standard|exhaustive] [--files spec/lstm.yaml ...] [--out FILE]
+
+The depth is the specification's (``--rnnspec-depth``); the default, ``standard``, is what a
+plain ``pytest spec`` runs.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bare_loop(files: Sequence[str]) -> dict[str, Any]:
+def bare_loop(files: Sequence[str], depth: str) -> dict[str, Any]:
     """Runs inside the (b) subprocess: build + seeded weights + one call per case, no checks."""
     start = time.perf_counter()
     from rnnspec.registry import keras_layer_registry
@@ -39,7 +42,7 @@ def bare_loop(files: Sequence[str]) -> dict[str, Any]:
 
     registry = keras_layer_registry()
     imported = time.perf_counter()
-    cases = [case for path in files for case in SpecFile(Path(path), registry).cases(("cpu",))]
+    cases = [case for path in files for case in SpecFile(Path(path), registry).cases(("cpu",), depth)]
     loaded = time.perf_counter()
     raised = 0
     for case in cases:
@@ -64,7 +67,7 @@ def _timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]
     return time.perf_counter() - start, result
 
 
-def _pytest(files: Sequence[str], workers: int) -> list[str]:
+def _pytest(files: Sequence[str], workers: int, depth: str) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -73,9 +76,8 @@ def _pytest(files: Sequence[str], workers: int) -> list[str]:
         "-n",
         str(workers),
         "--rnnspec-devices=cpu",
+        f"--rnnspec-depth={depth}",
         "-q",
-        "-p",
-        "no:cacheprovider",
     ]
 
 
@@ -84,16 +86,17 @@ def _summary(result: subprocess.CompletedProcess[str]) -> str:
     return lines[-1].strip("= ") if lines else f"exit {result.returncode}"
 
 
-def measure(files: Sequence[str]) -> dict[str, Any]:
+def measure(files: Sequence[str], depth: str) -> dict[str, Any]:
     load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
-    spec_n0, run_n0 = _timed(_pytest(files, 0))
-    bare, run_bare = _timed([sys.executable, __file__, "--bare", *files])
+    spec_n0, run_n0 = _timed(_pytest(files, 0, depth))
+    bare, run_bare = _timed([sys.executable, __file__, "--depth", depth, "--bare", *files])
     if run_bare.returncode != 0:
         raise SystemExit(f"the bare loop failed:\n{run_bare.stdout}\n{run_bare.stderr}")
     inner = json.loads(run_bare.stdout.strip().splitlines()[-1])
-    spec_n2, run_n2 = _timed(_pytest(files, 2))
+    spec_n2, run_n2 = _timed(_pytest(files, 2, depth))
     return {
         "files": list(files),
+        "depth": depth,
         "machine": {
             "cpu_count": os.cpu_count(),
             "platform": platform.platform(),
@@ -133,15 +136,16 @@ def table(m: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", nargs="+", default=None, help="spec files (default: every spec/*.yaml)")
+    parser.add_argument("--depth", choices=("standard", "exhaustive"), default="standard")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "suite_overhead.json")
     parser.add_argument("--bare", nargs="+", default=None, help=argparse.SUPPRESS)  # the (b) subprocess
     args = parser.parse_args(argv)
     if args.bare:
-        print(json.dumps(bare_loop(args.bare)))
+        print(json.dumps(bare_loop(args.bare, args.depth)))
         return 0
     files = args.files or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "spec").glob("*.yaml"))
-    result = measure(files)
-    print(f"files: {' '.join(files)}")
+    result = measure(files, args.depth)
+    print(f"files: {' '.join(files)}; depth {args.depth}")
     print(table(result))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -8,6 +8,8 @@ by default) next to ordinary Python tests. Each case is one item, named
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -196,6 +198,7 @@ class SessionState:
             "versions": environment["versions"],
             "gpu": environment["gpu"],
             "devices": list(self.selected_devices()),
+            "depth": self.config.getoption("rnnspec_depth"),
             "complete": complete,
             "spec_errors": sorted(set(self.spec_errors)),
             **({"baseline": self.baseline.recorded_with} if self.baseline is not None else {}),
@@ -232,6 +235,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="place a device name on another device, e.g. gpu=cpu:1 (to test the device axis on CPU)",
     )
     group.addoption(
+        "--rnnspec-depth",
+        default="standard",
+        choices=("standard", "exhaustive"),
+        help="standard (default): each file's cross narrowed where its `standard:` says; "
+        "exhaustive: every combination of every table (make spec, make test and tox use it)",
+    )
+    group.addoption(
         "--rnnspec-reports",
         default=None,
         metavar="DIR",
@@ -257,7 +267,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+_AT_EXIT: list[Any] = []  # registered once per process, however many sessions run in it
+
+
+def _exit_without_final_collection() -> None:
+    """At exit, Python's last garbage collections walk every object TensorFlow and Keras made,
+    about 2 s per process on a 2-core machine, and the xdist controller waits for each worker's.
+    Nothing runs after this: freezing the heap (``gc.freeze``) lets the process end at once."""
+    gc.freeze()
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if _exit_without_final_collection not in _AT_EXIT:
+        atexit.register(_exit_without_final_collection)
+        _AT_EXIT.append(_exit_without_final_collection)
     state = SessionState(config)
     if config.getoption("rnnspec_baseline") and not hasattr(config, "workerinput"):
         from rnnspec.baseline import BaselineError
@@ -302,7 +325,7 @@ class SpecCollector(pytest.File):
         state = self.config.stash[STATE]
         try:
             spec = SpecFile(self.path, state.registry)
-            cases = spec.cases(state.selected_devices())
+            cases = spec.cases(state.selected_devices(), self.config.getoption("rnnspec_depth"))
         except (SpecErrors, SpecError) as exc:
             errors = exc.errors if isinstance(exc, SpecErrors) else [exc]
             item = SpecErrorItem.from_parent(self, name="spec-error", errors=errors)
@@ -522,7 +545,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         v = installed_versions()
         return [
             f"rnnspec: keras {v['keras']} ({v['backend']}), tensorflow {v['tensorflow']}, numpy {v['numpy']} "
-            "(installed); devices are resolved on each worker"
+            f"(installed); devices are resolved on each worker; depth {config.getoption('rnnspec_depth')}"
         ]
     from rnnspec.kerasapi import versions
 
@@ -530,5 +553,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     v = versions()
     devices = ", ".join(f"{k}={v_ or 'absent'}" for k, v_ in state.devices.items())
     return [
-        f"rnnspec: keras {v['keras']} ({v['backend']}), tensorflow {v['tensorflow']}, numpy {v['numpy']}; devices: {devices}"
+        f"rnnspec: keras {v['keras']} ({v['backend']}), tensorflow {v['tensorflow']}, numpy {v['numpy']}; "
+        f"devices: {devices}; depth {config.getoption('rnnspec_depth')}"
     ]

@@ -44,6 +44,8 @@ MASK_VALUES = ("none", "right", "left")
 DEFAULT_SIZES = {"B": 2, "T": 5, "F": 3, "units": 4}
 DEFAULT_TOLERANCE = {"float32": 1.0e-5, "float16": 1.0e-2, "bfloat16": 6.0e-2, "float64": 1.0e-10}
 DEVICES = ("cpu", "gpu")
+#: How much of each table a run takes: the default narrows what a file lists under ``standard``.
+DEPTHS = ("standard", "exhaustive")
 _ID_NAMES = {"return_sequences": "seq", "return_state": "state", "go_backwards": "backwards"}
 _REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -276,6 +278,7 @@ class SpecFile:
         self.xfails = self._xfails()
         self.used_refs = self._check_layer(self.doc["build"], self.doc.line_of("build"))
         self._check_axes()
+        self._check_standard()
         if self.errors:
             raise SpecErrors(self.errors)
 
@@ -415,14 +418,44 @@ class SpecFile:
             refs |= self._check_layer(cell, node.line_of("cell"))
         return refs
 
-    def _table_axes(self) -> Iterator[tuple[str, int, dict[str, list[Any]]]]:
+    def _table_axes(self, depth: str = "exhaustive") -> Iterator[tuple[str, int, dict[str, list[Any]]]]:
         cross = self.doc.get("cross", LineDict())
         tables = self.doc.get("tables")
         if not tables:
             yield "cases", self.doc.line_of("cross") if "cross" in self.doc else self.doc.line, dict(cross)
             return
+        narrowed = self.doc.get("standard", {}) if depth == "standard" else {}
         for name, axes in tables.items():
-            yield name, tables.line_of(name), {**cross, **axes}
+            combined = {**cross, **axes}
+            for axis, crossed_in in narrowed.items():
+                if name not in crossed_in and axis not in axes:
+                    combined[axis] = [self.defaults[axis]]
+            yield name, tables.line_of(name), combined
+
+    def _check_standard(self) -> None:
+        """``standard`` may only narrow cross axes, in tables that exist, to a value they take."""
+        standard: LineDict = self.doc.get("standard", LineDict())
+        cross = self.doc.get("cross", {})
+        tables = self.doc.get("tables", {})
+        for axis, crossed_in in standard.items():
+            line = standard.line_of(axis)
+            if axis not in cross:
+                self._err(line, f"standard narrows {axis!r}, which is not a cross axis", "name an axis under cross")
+                continue
+            if self.defaults.get(axis) not in cross[axis]:
+                self._err(
+                    line,
+                    f"standard narrows {axis!r} to its default {self.defaults.get(axis)!r}, which cross does not list",
+                    "the default depth keeps an axis at its default outside the named tables",
+                )
+            for table in crossed_in:
+                if table not in tables:
+                    close = difflib.get_close_matches(str(table), list(tables), n=1)
+                    self._err(
+                        line,
+                        f"standard names table {table!r}, which the file does not declare",
+                        f"did you mean {close[0]!r}?" if close else "",
+                    )
 
     def _check_class(self, name: Any, node: LineDict, line: int) -> None:
         cls = self.registry.get(name) if isinstance(name, str) else None
@@ -582,12 +615,15 @@ class SpecFile:
                 return XFail(entry["reason"], bool(entry.get("strict", True)), line)
         return None
 
-    def cases(self, devices: tuple[str, ...] = DEVICES) -> list[Case]:
-        """Every declared combination on every device, in file order; raises SpecErrors."""
+    def cases(self, devices: tuple[str, ...] = DEVICES, depth: str = "exhaustive") -> list[Case]:
+        """Every declared combination on every device, in file order; raises SpecErrors.
+
+        ``depth="standard"`` applies the file's ``standard`` narrowing (the default run's depth).
+        """
         cases: list[Case] = []
         seen: set[str] = set()
         seed = int(self.doc.get("seed", 0))
-        for table, line, axes in self._table_axes():
+        for table, line, axes in self._table_axes(depth):
             names = list(axes)
             for combo in itertools.product(*(axes[a] for a in names)):
                 values = {**self.defaults, **dict(zip(names, combo, strict=True))}

@@ -27,7 +27,7 @@ import rnnspec.spec  # noqa: F401
 pytest_plugins = ["pytester"]
 
 # Property-test profiles: "ci" is the default (reproducible: derandomized, few examples);
-# "thorough" draws many more. Pick one with --hypothesis-profile=NAME or HYPOTHESIS_PROFILE.
+# "thorough" draws many more. Pick one with HYPOTHESIS_PROFILE=NAME (the pytest plugin is off).
 settings.register_profile("ci", max_examples=12, derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("thorough", max_examples=300, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -48,7 +48,17 @@ def _fresh_contract(tmp_path: Path) -> Path:
         return Path(fresh) / "contract.md"
     reports = tmp_path / "reports"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "spec", "-q", "-n", "2", f"--rnnspec-reports={reports}"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "spec",
+            "-q",
+            "-n",
+            "2",
+            "--rnnspec-depth=exhaustive",
+            f"--rnnspec-reports={reports}",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

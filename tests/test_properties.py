@@ -4,7 +4,7 @@ The tables fix B, T, F and units per file; here hypothesis draws them (and the f
 table what the layer must return for those flags, evaluates that structure with the drawn sizes,
 and compares the layer's numbers with the NumPy reference. Profiles (see README): ``ci``
 (default: few examples, derandomized, so CI is reproducible) and ``thorough`` (many examples);
-choose with ``--hypothesis-profile=thorough`` or ``HYPOTHESIS_PROFILE=thorough``.
+choose with ``HYPOTHESIS_PROFILE=thorough`` (hypothesis's pytest plugin is off, see pyproject.toml).
 """
 
 from __future__ import annotations
