@@ -620,6 +620,8 @@ class SpecFile:
 
         ``depth="standard"`` applies the file's ``standard`` narrowing (the default run's depth).
         """
+        if depth not in DEPTHS:
+            raise ValueError(f"depth must be one of {', '.join(DEPTHS)}, not {depth!r}")
         cases: list[Case] = []
         seen: set[str] = set()
         seed = int(self.doc.get("seed", 0))

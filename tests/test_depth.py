@@ -61,6 +61,8 @@ def test_standard_narrows_only_the_tables_it_does_not_name(project: SpecProject)
 def test_the_api_default_is_exhaustive(project: SpecProject) -> None:
     spec = SpecFile(project.write("simple_rnn.yaml", NARROWED), keras_layer_registry())
     assert len(spec.cases(("cpu",))) == 12
+    with pytest.raises(ValueError, match="depth must be one of standard, exhaustive, not 'standrad'"):
+        spec.cases(("cpu",), "standrad")
 
 
 @pytest.mark.parametrize(
