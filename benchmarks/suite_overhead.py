@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rnnspec import DEPTHS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -136,7 +138,7 @@ def table(m: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", nargs="+", default=None, help="spec files (default: every spec/*.yaml)")
-    parser.add_argument("--depth", choices=("standard", "exhaustive"), default="standard")
+    parser.add_argument("--depth", choices=DEPTHS, default=DEPTHS[0])
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "suite_overhead.json")
     parser.add_argument("--bare", nargs="+", default=None, help=argparse.SUPPRESS)  # the (b) subprocess
     args = parser.parse_args(argv)

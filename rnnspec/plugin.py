@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from rnnspec import hookspecs
+from rnnspec import DEPTHS, hookspecs
 from rnnspec.errors import SpecError, SpecErrors
 
 RECORD_KEY = "rnnspec"
@@ -237,7 +237,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--rnnspec-depth",
         default="standard",
-        choices=("standard", "exhaustive"),
+        choices=DEPTHS,
         help="standard (default): each file's cross narrowed where its `standard:` says; "
         "exhaustive: every combination of every table (make spec, make test and tox use it)",
     )
@@ -267,9 +267,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-_AT_EXIT: list[Any] = []  # registered once per process, however many sessions run in it
-
-
 def _exit_without_final_collection() -> None:
     """At exit, Python's last garbage collections walk every object TensorFlow and Keras made,
     about 2 s per process on a 2-core machine, and the xdist controller waits for each worker's.
@@ -277,10 +274,10 @@ def _exit_without_final_collection() -> None:
     gc.freeze()
 
 
+atexit.register(_exit_without_final_collection)  # once per process: the module is imported once
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    if _exit_without_final_collection not in _AT_EXIT:
-        atexit.register(_exit_without_final_collection)
-        _AT_EXIT.append(_exit_without_final_collection)
     state = SessionState(config)
     if config.getoption("rnnspec_baseline") and not hasattr(config, "workerinput"):
         from rnnspec.baseline import BaselineError

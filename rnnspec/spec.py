@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rnnspec import behaviours  # noqa: F401 - registers the relations that need twin calls
+from rnnspec import (
+    DEPTHS,
+    behaviours,  # noqa: F401 - registers the relations that need twin calls
+)
 from rnnspec.errors import SpecError, SpecErrors
 from rnnspec.reference import ACTIVATIONS
 from rnnspec.registry import LayerRegistry, accepted_arguments
@@ -44,8 +47,6 @@ MASK_VALUES = ("none", "right", "left")
 DEFAULT_SIZES = {"B": 2, "T": 5, "F": 3, "units": 4}
 DEFAULT_TOLERANCE = {"float32": 1.0e-5, "float16": 1.0e-2, "bfloat16": 6.0e-2, "float64": 1.0e-10}
 DEVICES = ("cpu", "gpu")
-#: How much of each table a run takes: the default narrows what a file lists under ``standard``.
-DEPTHS = ("standard", "exhaustive")
 _ID_NAMES = {"return_sequences": "seq", "return_state": "state", "go_backwards": "backwards"}
 _REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 
