@@ -11,7 +11,11 @@ and importing TensorFlow, as a user's run does):
 (a)/(b) is the suite's overhead (checks, references, relations' twin calls, reports, pytest);
 (a)/(c) the speed-up of two workers. Prints a table and writes reports/suite_overhead.json.
 
-    python benchmarks/suite_overhead.py [--depth standard|exhaustive] [--files spec/lstm.yaml ...] [--out FILE]
+    python benchmarks/suite_overhead.py [--repeat N] [--depth standard|exhaustive] [--files spec/lstm.yaml ...] [--out FILE]
+
+A shared machine changes speed by a third from one minute to the next, so one run's ratio
+says little: ``--repeat N`` runs N rounds of (a), (b), (c) back to back and reports each
+round's ratios (each measured side by side) and their medians.
 
 The depth is the specification's (``--rnnspec-depth``); the default, ``standard``, is what a
 plain ``pytest spec`` runs.
@@ -23,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -88,7 +93,7 @@ def _summary(result: subprocess.CompletedProcess[str]) -> str:
     return lines[-1].strip("= ") if lines else f"exit {result.returncode}"
 
 
-def measure(files: Sequence[str], depth: str) -> dict[str, Any]:
+def measure_round(files: Sequence[str], depth: str) -> dict[str, Any]:
     load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
     spec_n0, run_n0 = _timed(_pytest(files, 0, depth))
     bare, run_bare = _timed([sys.executable, __file__, "--depth", depth, "--bare", *files])
@@ -118,19 +123,43 @@ def measure(files: Sequence[str], depth: str) -> dict[str, Any]:
     }
 
 
+def measure(files: Sequence[str], depth: str, repeat: int) -> dict[str, Any]:
+    """``repeat`` rounds; the top-level figures are the medians of the rounds' figures."""
+    rounds = []
+    for index in range(repeat):
+        rounds.append(measure_round(files, depth))
+        if repeat > 1:
+            print(f"round {index + 1}/{repeat}:\n{table(rounds[-1])}", flush=True)
+    summary = {key: rounds[0][key] for key in ("files", "depth")}
+    for key in ("spec_n0_s", "bare_s", "spec_n2_s", "overhead_ratio", "overhead_ratio_without_startup", "n2_speedup"):
+        summary[key] = statistics.median(r[key] for r in rounds)
+    summary.update(rounds=rounds, repeat=repeat)
+    return summary
+
+
 def table(m: dict[str, Any]) -> str:
-    inner = m["bare_inner"]
+    """One round's table, or the medians of several rounds (with each round's ratios)."""
+    rounds = m.get("rounds", [m])
+    last = rounds[-1]
+    inner = last["bare_inner"]
+    median = f"median of {len(rounds)} rounds; " if len(rounds) > 1 else ""
+
+    def each(key: str, unit: str) -> str:
+        return ", ".join(f"{r[key]:.2f}{unit}" if unit == "x" else f"{r[key]:.1f}{unit}" for r in rounds)
+
     rows = [
-        ("(a) spec, -n 0", f"{m['spec_n0_s']:.1f} s", m["spec_n0_result"]),
+        ("(a) spec, -n 0", f"{m['spec_n0_s']:.1f} s", f"{median}{last['spec_n0_result']}"),
         (
             "(b) bare loop",
             f"{m['bare_s']:.1f} s",
-            f"{inner['cases']} cases; import {inner['import_s']:.1f} s, calls {inner['calls_s']:.1f} s",
+            f"{median}{inner['cases']} cases; import {inner['import_s']:.1f} s, calls {inner['calls_s']:.1f} s",
         ),
-        ("(c) spec, -n 2", f"{m['spec_n2_s']:.1f} s", m["spec_n2_result"]),
-        ("overhead (a)/(b)", f"{m['overhead_ratio']:.2f}x", f"{m['overhead_ratio_without_startup']:.2f}x less import"),
-        ("speed-up (a)/(c)", f"{m['n2_speedup']:.2f}x", f"{m['machine']['cpu_count']} CPUs"),
+        ("(c) spec, -n 2", f"{m['spec_n2_s']:.1f} s", f"{median}{last['spec_n2_result']}"),
+        ("overhead (a)/(b)", f"{m['overhead_ratio']:.2f}x", f"rounds: {each('overhead_ratio', 'x')}"),
+        ("speed-up (a)/(c)", f"{m['n2_speedup']:.2f}x", f"rounds: {each('n2_speedup', 'x')}"),
     ]
+    if len(rounds) > 1:
+        rows.insert(3, ("(c) each round", "", each("spec_n2_s", " s")))
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{name:<{width}}  {value:>8}  {note}" for name, value, note in rows)
 
@@ -139,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", nargs="+", default=None, help="spec files (default: every spec/*.yaml)")
     parser.add_argument("--depth", choices=DEPTHS, default=DEPTHS[0])
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of (a), (b), (c); medians are reported")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "suite_overhead.json")
     parser.add_argument("--bare", nargs="+", default=None, help=argparse.SUPPRESS)  # the (b) subprocess
     args = parser.parse_args(argv)
@@ -146,7 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(bare_loop(args.bare, args.depth)))
         return 0
     files = args.files or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "spec").glob("*.yaml"))
-    result = measure(files, args.depth)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    result = measure(files, args.depth, args.repeat)
     print(f"files: {' '.join(files)}; depth {args.depth}")
     print(table(result))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,10 @@ relations between calls: unrolled equals looped, go_backwards equals reversed in
 two stateful halves equal one whole call, a right-padded row equals its unpadded prefix,
 dropout is off at inference and on in training. Which of them hold where is data in the
 tables; this module only says what each name means.
+
+``extra_calls=True`` marks those whose calls no case makes (the memo of rnnspec/calls.py
+cannot serve them): a file's ``standard: {extra_calls: ...}`` says on which combinations the
+default depth runs them.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ def same_as_cudnn_auto(ctx: RelationContext) -> list[str]:
     return _compare_all(ctx, ctx.outputs, twin.call({"use_cudnn": "auto"}), "use_cudnn=False vs 'auto'")
 
 
-@relation("dropout_off_at_inference")
+@relation("dropout_off_at_inference", extra_calls=True)
 def dropout_off_at_inference(ctx: RelationContext) -> list[str]:
     """At inference a layer with dropout equals the same layer without, and calls repeat."""
     twin = _twin(ctx)
@@ -55,7 +59,7 @@ def dropout_off_at_inference(ctx: RelationContext) -> list[str]:
     )
 
 
-@relation("dropout_on_in_training")
+@relation("dropout_on_in_training", extra_calls=True)
 def dropout_on_in_training(ctx: RelationContext) -> list[str]:
     """With training=True dropout changes the result."""
     twin = _twin(ctx)
@@ -73,7 +77,7 @@ def backwards_is_reversed_forward(ctx: RelationContext) -> list[str]:
     return _compare_all(ctx, ctx.outputs, forward, "go_backwards vs forward on reversed input")
 
 
-@relation("zero_initial_state_is_default")
+@relation("zero_initial_state_is_default", extra_calls=True)
 def zero_initial_state_is_default(ctx: RelationContext) -> list[str]:
     """Passing all-zero initial states equals passing none."""
     twin = _twin(ctx)
@@ -98,7 +102,7 @@ def _zeros_like(states: Any) -> Any:
     return np.zeros_like(states)
 
 
-@relation("stateful_halves_equal_whole")
+@relation("stateful_halves_equal_whole", extra_calls=True)
 def stateful_halves_equal_whole(ctx: RelationContext) -> list[str]:
     """A stateful layer fed two halves returns what one call on the whole returns."""
     twin = _twin(ctx)
@@ -123,19 +127,19 @@ def _restarts_after(ctx: RelationContext, reset: str) -> list[str]:
     return _compare_all(ctx, ctx.outputs, twin.call_again(), f"after {reset}() vs first call")
 
 
-@relation("reset_state_restarts")
+@relation("reset_state_restarts", extra_calls=True)
 def reset_state_restarts(ctx: RelationContext) -> list[str]:
     """After a call, reset_state() makes a stateful layer reproduce its first call."""
     return _restarts_after(ctx, "reset_state")
 
 
-@relation("reset_states_restarts")
+@relation("reset_states_restarts", extra_calls=True)
 def reset_states_restarts(ctx: RelationContext) -> list[str]:
     """The same through reset_states(): Keras 2's only name for it, kept by Keras 3 as an alias."""
     return _restarts_after(ctx, "reset_states")
 
 
-@relation("padding_equals_truncation")
+@relation("padding_equals_truncation", extra_calls=True)
 def padding_equals_truncation(ctx: RelationContext) -> list[str]:
     """With a right-padded mask, each padded row's final states equal those of its unpadded prefix."""
     twin = _twin(ctx)
@@ -162,7 +166,7 @@ def padding_equals_truncation(ctx: RelationContext) -> list[str]:
     return problems
 
 
-@relation("bidi_equals_two_layers")
+@relation("bidi_equals_two_layers", extra_calls=True)
 def bidi_equals_two_layers(ctx: RelationContext) -> list[str]:
     """Each direction equals a separately built layer (forward, and go_backwards=True)
     holding that direction's half of the weights."""

@@ -124,12 +124,25 @@ class SessionState:
             tr.write_line(f"{title:<32} {device:<4} " + ", ".join(f"{n} {s}" for s, n in sorted(counter.items())))
         for error in sorted(set(self.spec_errors)):
             tr.write_line(f"spec error: {error.splitlines()[0]}", red=True)
+        self._deferred_summary(tr)
         self._baseline_summary(tr)
         reports = self.config.getoption("rnnspec_reports")
         if reports:
             tr.write_line(f"reports written to {reports}/ (contract.md, results.json)")
         else:
             tr.write_line("no reports written (pass --rnnspec-reports=DIR, or run `make spec`)")
+
+    def _deferred_summary(self, tr: Any) -> None:
+        """Says what the depth left out, so that a standard run is never read as exhaustive."""
+        ran = [r for r in self.records.values() if r["status"] in RAN]
+        deferred = [r for r in ran if r.get("deferred")]
+        if deferred:
+            checks = sum(len(r["deferred"]) for r in deferred)
+            tr.write_line(
+                f"depth {self.config.getoption('rnnspec_depth')}: {checks} checks of relations that make extra calls, "
+                f"on {len(deferred)} of {len(ran)} cases, left to --rnnspec-depth=exhaustive "
+                "(each file's standard: extra_calls says where they run)"
+            )
 
     def _baseline_summary(self, tr: Any) -> None:
         path = self.config.getoption("rnnspec_baseline")
@@ -401,6 +414,7 @@ class CaseItem(pytest.Item):
             "expected": expected_text(case),
             "expected_arity": expected_arity(case.expectation.returns),
             "relations": list(case.expectation.relations),
+            "deferred": list(case.deferred),
             "explained": sorted(
                 {f"{d.relation} does not hold: {d.reason}" for d in case.expectation.deviations}
                 | {

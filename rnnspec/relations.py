@@ -47,11 +47,18 @@ class RelationContext:
 
 Relation = Callable[[RelationContext], list[str]]
 RELATIONS: dict[str, Relation] = {}
+#: Relations that make calls no case makes (a training call, a fresh stateful layer, a call
+#: after a reset...): they cost about a case each, so the default depth may run them on fewer
+#: combinations (a spec file's ``standard: {extra_calls: ...}``). A relation whose twin is
+#: another case's call (the memo of rnnspec/calls.py serves it) is not one of them.
+EXTRA_CALLS: set[str] = set()
 
 
-def relation(name: str) -> Callable[[Relation], Relation]:
+def relation(name: str, *, extra_calls: bool = False) -> Callable[[Relation], Relation]:
     def register(fn: Relation) -> Relation:
         RELATIONS[name] = fn
+        if extra_calls:
+            EXTRA_CALLS.add(name)
         return fn
 
     return register

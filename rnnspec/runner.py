@@ -328,7 +328,13 @@ class Twin:
         return self.call_layer(self.own_layer(), self.inputs.x, self.inputs.mask, self.inputs.initial_state, training)
 
     def bidi_directions(self) -> tuple[Any, Any]:
-        """The wrapped layer built twice (forward and go_backwards) with each half of the weights."""
+        """The wrapped layer built twice (forward and go_backwards) with each half of the weights.
+
+        Only their states are compared, and states depend neither on ``return_sequences`` nor
+        on the wrapper's ``merge_mode``: both directions are built with ``return_state=True`` and
+        ``return_sequences=False`` whatever the case says, so that the cases of one file that
+        differ only in those share the two twins (and their calls) through the memo.
+        """
         inner = dict(self.case.node["layer"])
         half = len(self.inputs.weights) // 2
         states = self.inputs.initial_state
@@ -339,7 +345,8 @@ class Twin:
         )
         results = []
         for backwards, weights, initial in directions:
-            node = {**inner, "args": {**inner["args"], "go_backwards": backwards, "return_state": True}}
+            args = {**inner["args"], "go_backwards": backwards, "return_state": True, "return_sequences": False}
+            node = {**inner, "args": args}
             results.append(self.run(node, self.inputs.x, self.inputs.mask, initial, weights=weights))
         return results[0], results[1]
 

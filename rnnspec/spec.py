@@ -13,7 +13,7 @@ import difflib
 import itertools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from rnnspec import (
 from rnnspec.errors import SpecError, SpecErrors
 from rnnspec.reference import ACTIVATIONS
 from rnnspec.registry import LayerRegistry, accepted_arguments
-from rnnspec.relations import RELATIONS
+from rnnspec.relations import EXTRA_CALLS, RELATIONS
 from rnnspec.structure import (
     Shape,
     Structure,
@@ -48,6 +48,9 @@ DEFAULT_SIZES = {"B": 2, "T": 5, "F": 3, "units": 4}
 DEFAULT_TOLERANCE = {"float32": 1.0e-5, "float16": 1.0e-2, "bfloat16": 6.0e-2, "float64": 1.0e-10}
 DEVICES = ("cpu", "gpu")
 _ID_NAMES = {"return_sequences": "seq", "return_state": "state", "go_backwards": "backwards"}
+#: The key of ``standard`` that is not a cross axis: where extra-call relations run.
+EXTRA_CALLS_KEY = "extra_calls"
+_NOTHING_DEFERRED: tuple[str, ...] = ()
 _REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 
 
@@ -113,6 +116,9 @@ class Case:
     template: Mapping[str, Any] = field(default_factory=dict)
     show_values: bool = False
     not_applicable: str | None = None  # why this release cannot build the combination
+    # Relations the rows name here that this depth leaves to --rnnspec-depth=exhaustive
+    # (the file's ``standard: {extra_calls: ...}``); they are not in ``expectation``.
+    deferred: tuple[str, ...] = ()
     missing_args: Mapping[str, str] = field(default_factory=dict)  # arguments this release lacks
 
     defaults: Mapping[str, Any] = field(default_factory=dict)
@@ -157,6 +163,21 @@ def case_flags(values: Mapping[str, Any], varied: tuple[str, ...], defaults: Map
         else:
             parts.append(f"{short}={_value_text(value)}")
     return "-".join(parts)
+
+
+def _without_extra_calls(expectation: Expectation) -> tuple[Expectation, tuple[str, ...]]:
+    """The expectation without the relations (held or deviating) that make extra calls,
+    and their names."""
+    deferred = [name for name in expectation.relations if name in EXTRA_CALLS]
+    deferred += [d.relation for d in expectation.deviations if d.relation in EXTRA_CALLS]
+    if not deferred:
+        return expectation, ()
+    kept = replace(
+        expectation,
+        relations=tuple(name for name in expectation.relations if name not in EXTRA_CALLS),
+        deviations=tuple(d for d in expectation.deviations if d.relation not in EXTRA_CALLS),
+    )
+    return kept, tuple(dict.fromkeys(deferred))
 
 
 def _matches(when: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
@@ -425,7 +446,7 @@ class SpecFile:
         if not tables:
             yield "cases", self.doc.line_of("cross") if "cross" in self.doc else self.doc.line, dict(cross)
             return
-        narrowed = self.doc.get("standard", {}) if depth == "standard" else {}
+        narrowed = self._standard_axes() if depth == "standard" else {}
         for name, axes in tables.items():
             combined = {**cross, **axes}
             for axis, crossed_in in narrowed.items():
@@ -433,12 +454,27 @@ class SpecFile:
                     combined[axis] = [self.defaults[axis]]
             yield name, tables.line_of(name), combined
 
+    def _standard_axes(self) -> dict[str, list[str]]:
+        """The cross axes ``standard`` narrows, with the tables each is crossed with."""
+        standard = self.doc.get("standard", {})
+        return {axis: tables for axis, tables in standard.items() if axis != EXTRA_CALLS_KEY}
+
+    def _extra_calls_when(self, depth: str) -> Mapping[str, Any] | None:
+        """Where this depth runs the relations that make extra calls; None: everywhere."""
+        if depth != "standard":
+            return None
+        when: Mapping[str, Any] | None = self.doc.get("standard", {}).get(EXTRA_CALLS_KEY)
+        return when
+
     def _check_standard(self) -> None:
-        """``standard`` may only narrow cross axes, in tables that exist, to a value they take."""
+        """``standard`` may only narrow cross axes, in tables that exist, to a value they take;
+        ``extra_calls`` may only name values that some case takes."""
         standard: LineDict = self.doc.get("standard", LineDict())
         cross = self.doc.get("cross", {})
         tables = self.doc.get("tables", {})
-        for axis, crossed_in in standard.items():
+        if EXTRA_CALLS_KEY in standard:
+            self._check_extra_calls(standard[EXTRA_CALLS_KEY], standard.line_of(EXTRA_CALLS_KEY))
+        for axis, crossed_in in self._standard_axes().items():
             line = standard.line_of(axis)
             if axis not in cross:
                 self._err(line, f"standard narrows {axis!r}, which is not a cross axis", "name an axis under cross")
@@ -457,6 +493,28 @@ class SpecFile:
                         f"standard names table {table!r}, which the file does not declare",
                         f"did you mean {close[0]!r}?" if close else "",
                     )
+
+    def _check_extra_calls(self, when: LineDict, line: int) -> None:
+        taken: dict[str, list[Any]] = {axis: [value] for axis, value in self.defaults.items()}
+        for axes in [self.doc.get("cross", {}), *self.doc.get("tables", {}).values()]:
+            for axis, values in axes.items():
+                taken.setdefault(axis, []).extend(values)
+        for axis, value in when.items():
+            where = when.line_of(axis) if isinstance(when, LineDict) else line
+            if axis not in taken:
+                close = difflib.get_close_matches(axis, list(taken), n=1)
+                self._err(
+                    where,
+                    f"standard: extra_calls names {axis!r}, which is not an axis of this file",
+                    f"did you mean {close[0]!r}?" if close else "name an axis under defaults, cross or tables",
+                )
+            elif value not in taken[axis]:
+                self._err(
+                    where,
+                    f"standard: extra_calls asks for {axis}={value!r}, which no case of this file takes: "
+                    "the relations that make extra calls would never run at the default depth",
+                    f"values of {axis}: {', '.join(repr(v) for v in dict.fromkeys(taken[axis]))}",
+                )
 
     def _check_class(self, name: Any, node: LineDict, line: int) -> None:
         cls = self.registry.get(name) if isinstance(name, str) else None
@@ -626,6 +684,7 @@ class SpecFile:
         cases: list[Case] = []
         seen: set[str] = set()
         seed = int(self.doc.get("seed", 0))
+        extra_calls_when = self._extra_calls_when(depth)
         for table, line, axes in self._table_axes(depth):
             names = list(axes)
             for combo in itertools.product(*(axes[a] for a in names)):
@@ -647,6 +706,11 @@ class SpecFile:
                     self.doc["build"], values, self.sizes, self.defaults, self.missing_args
                 )
                 for device in devices:
+                    xfail = self._xfail({**values, "device": device}, device)
+                    kept, deferred = expectation, _NOTHING_DEFERRED
+                    # An expected failure keeps every relation: it may be what fails there.
+                    if extra_calls_when is not None and xfail is None and not _matches(extra_calls_when, values):
+                        kept, deferred = _without_extra_calls(expectation)
                     cases.append(
                         Case(
                             path=self.path,
@@ -666,9 +730,10 @@ class SpecFile:
                             input_values=self.doc.get("input_values"),
                             sizes=dict(self.sizes),
                             states=self.states,
-                            expectation=expectation,
+                            expectation=kept,
+                            deferred=deferred,
                             tolerance=self.tolerance_for(device, expectation.dtype),
-                            xfail=self._xfail({**values, "device": device}, device),
+                            xfail=xfail,
                             seed=seed,
                             defaults=self.defaults,
                             build_text=build_text(self.doc["build"]),

@@ -109,3 +109,98 @@ def test_a_run_says_its_depth(project: SpecProject) -> None:
     assert "at depth exhaustive (every combination" in (project.root / "out" / "contract.md").read_text(
         encoding="utf-8"
     )
+
+
+#: dropout_on_in_training cannot hold without dropout: wherever it runs, the case fails.
+EXTRA_CALLS = """\
+rnnspec: 1
+title: SimpleRNN
+inputs: (B, T, F)
+sizes: {B: 2, T: 3, F: 2, units: 2}
+build:
+  class: SimpleRNN
+  args: {units: $units, return_state: $return_state, return_sequences: $return_sequences}
+defaults: {return_state: false, return_sequences: false}
+cross:
+  return_state: [false, true]
+standard:
+  extra_calls: {return_state: true}
+tables:
+  core: {}
+  sequences: {return_sequences: [true]}
+expect:
+  - when: {return_state: false, return_sequences: false}
+    returns: (B, units)
+  - when: {return_state: false, return_sequences: true}
+    returns: (B, T, units)
+  - when: {return_state: true, return_sequences: false}
+    returns: ((B, units), (B, units))
+    relations: [output_is_h]
+  - when: {return_state: true, return_sequences: true}
+    returns: ((B, T, units), (B, units))
+  - relations: [dropout_on_in_training, same_as_loop]
+    deviations:
+      - relation: reset_state_restarts
+        reason: not stateful
+  - dtype: float32
+"""
+
+
+def test_standard_leaves_extra_call_relations_where_extra_calls_does_not_hold(project: SpecProject) -> None:
+    spec = SpecFile(project.write("simple_rnn.yaml", EXTRA_CALLS), keras_layer_registry())
+    standard = {c.name: c for c in spec.cases(("cpu",), "standard")}
+    exhaustive = {c.name: c for c in spec.cases(("cpu",), "exhaustive")}
+    assert set(standard) == set(exhaustive)  # extra_calls takes relations away, never cases
+    assert all(not c.deferred for c in exhaustive.values())
+    plain = standard["SimpleRNN[core-cpu]"]
+    assert plain.deferred == ("dropout_on_in_training", "reset_state_restarts")  # held, then deviating
+    assert plain.expectation.relations == ("same_as_loop",)  # its twin is another case: it always runs
+    assert plain.expectation.deviations == ()
+    with_state = standard["SimpleRNN[core-state-cpu]"]
+    assert with_state.deferred == ()
+    assert with_state.expectation.relations == exhaustive["SimpleRNN[core-state-cpu]"].expectation.relations
+
+
+def test_an_expected_failure_keeps_every_relation(project: SpecProject) -> None:
+    text = EXTRA_CALLS + "xfail:\n  - when: {return_state: false, return_sequences: true}\n    reason: a known bug\n"
+    spec = SpecFile(project.write("simple_rnn.yaml", text), keras_layer_registry())
+    cases = {c.name: c for c in spec.cases(("cpu",), "standard")}
+    assert cases["SimpleRNN[core-cpu]"].deferred
+    assert cases["SimpleRNN[sequences-seq-cpu]"].deferred == ()  # the xfail may be about them
+
+
+def test_deferred_relations_do_not_run_and_the_run_says_so(project: SpecProject) -> None:
+    project.write("simple_rnn.yaml", EXTRA_CALLS)
+    standard = project.run("--rnnspec-reports=out")
+    # Only the two cases with return_state: true run dropout_on_in_training, and it fails there.
+    standard.assert_outcomes(passed=2, failed=2)
+    out = standard.stdout.str()
+    assert "relation dropout_on_in_training does not hold" in out
+    assert (
+        "depth standard: 4 checks of relations that make extra calls, on 2 of 4 cases, "
+        "left to --rnnspec-depth=exhaustive" in out
+    )
+    records = {r["name"]: r for r in load_results(project.root / "out")["cases"]}
+    assert records["SimpleRNN[core-cpu]"]["deferred"] == ["dropout_on_in_training", "reset_state_restarts"]
+    assert records["SimpleRNN[core-cpu]"]["status"] == "passed"
+
+    full = project.run("--rnnspec-depth=exhaustive")
+    full.assert_outcomes(failed=4)
+    assert "left to --rnnspec-depth=exhaustive" not in full.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "hint"),
+    [
+        ("extra_calls: {return_stat: true}", "extra_calls names 'return_stat', which is not an axis", "'return_state'"),
+        ("extra_calls: {return_state: sometimes}", "extra_calls asks for return_state='sometimes'", "False, True"),
+    ],
+)
+def test_extra_calls_it_cannot_mean_names_its_line(project: SpecProject, change: str, message: str, hint: str) -> None:
+    text = EXTRA_CALLS.replace("extra_calls: {return_state: true}", change)
+    with pytest.raises(SpecErrors) as raised:
+        SpecFile(project.write("simple_rnn.yaml", text), keras_layer_registry())
+    errors = [e for e in raised.value.errors if message in str(e)]
+    assert errors, raised.value
+    assert errors[0].line == line_of(text, change)
+    assert hint in str(errors[0])

@@ -1,0 +1,69 @@
+"""benchmarks/suite_overhead.py reports medians of rounds, each round's ratio side by side.
+
+The rounds are faked (``measure_round`` replaced): the point is the arithmetic and the table,
+not timing anything; the real script is run by hand (README, "How fast the specification runs").
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import suite_overhead  # noqa: E402 - the script's folder is not a package on sys.path
+
+
+def _round(a: float, b: float, c: float) -> dict[str, Any]:
+    return {
+        "files": ["spec/seed.yaml"],
+        "depth": "standard",
+        "spec_n0_s": a,
+        "spec_n0_result": "12 passed",
+        "bare_s": b,
+        "bare_inner": {"cases": 12, "raised": 0, "import_s": 1.0, "load_s": 0.1, "calls_s": b - 1.5},
+        "spec_n2_s": c,
+        "spec_n2_result": "12 passed",
+        "overhead_ratio": a / b,
+        "overhead_ratio_without_startup": (a - 1.0) / (b - 1.0),
+        "n2_speedup": a / c,
+    }
+
+
+def test_medians_are_taken_per_figure_and_every_round_is_shown(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    rounds = iter([_round(13.0, 10.0, 10.0), _round(30.0, 20.0, 10.0), _round(12.0, 10.0, 6.0)])
+    monkeypatch.setattr(suite_overhead, "measure_round", lambda files, depth: next(rounds))
+    out = tmp_path / "overhead.json"
+    assert suite_overhead.main(["--files", "spec/seed.yaml", "--repeat", "3", "--out", str(out)]) == 0
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["repeat"] == 3
+    assert len(written["rounds"]) == 3
+    # The median of the ratios, not the ratio of the medians (which would be 13/10 = 1.3).
+    assert written["overhead_ratio"] == pytest.approx(1.3)
+    assert written["n2_speedup"] == pytest.approx(2.0)
+    assert written["spec_n0_s"] == 13.0
+    assert written["bare_s"] == 10.0
+    text = suite_overhead.table(written)
+    assert "median of 3 rounds" in text
+    assert "rounds: 1.30x, 1.50x, 1.20x" in text
+    assert "10.0 s, 10.0 s, 6.0 s" in text
+
+
+def test_one_round_prints_its_own_figures(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(suite_overhead, "measure_round", lambda files, depth: _round(14.0, 10.0, 7.0))
+    out = tmp_path / "overhead.json"
+    assert suite_overhead.main(["--files", "spec/seed.yaml", "--out", str(out)]) == 0
+    text = suite_overhead.table(json.loads(out.read_text(encoding="utf-8")))
+    assert "median" not in text
+    assert "1.40x" in text
+    assert "2.00x" in text
+
+
+def test_repeat_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        suite_overhead.main(["--repeat", "0", "--out", str(tmp_path / "x.json")])
