@@ -138,28 +138,25 @@ def measure(files: Sequence[str], depth: str, repeat: int) -> dict[str, Any]:
 
 
 def table(m: dict[str, Any]) -> str:
-    """One round's table, or the medians of several rounds (with each round's ratios)."""
+    """One round's table, or the medians of several rounds with every round's figures."""
     rounds = m.get("rounds", [m])
     last = rounds[-1]
     inner = last["bare_inner"]
-    median = f"median of {len(rounds)} rounds; " if len(rounds) > 1 else ""
 
     def each(key: str, unit: str) -> str:
-        return ", ".join(f"{r[key]:.2f}{unit}" if unit == "x" else f"{r[key]:.1f}{unit}" for r in rounds)
+        return ", ".join(f"{r[key]:.2f}x" if unit == "x" else f"{r[key]:.1f} s" for r in rounds)
 
+    def run_note(key: str, text: str) -> str:
+        return text if len(rounds) == 1 else f"median of {len(rounds)} rounds ({each(key, 's')}); last: {text}"
+
+    bare_text = f"{inner['cases']} cases; import {inner['import_s']:.1f} s, calls {inner['calls_s']:.1f} s"
     rows = [
-        ("(a) spec, -n 0", f"{m['spec_n0_s']:.1f} s", f"{median}{last['spec_n0_result']}"),
-        (
-            "(b) bare loop",
-            f"{m['bare_s']:.1f} s",
-            f"{median}{inner['cases']} cases; import {inner['import_s']:.1f} s, calls {inner['calls_s']:.1f} s",
-        ),
-        ("(c) spec, -n 2", f"{m['spec_n2_s']:.1f} s", f"{median}{last['spec_n2_result']}"),
+        ("(a) spec, -n 0", f"{m['spec_n0_s']:.1f} s", run_note("spec_n0_s", last["spec_n0_result"])),
+        ("(b) bare loop", f"{m['bare_s']:.1f} s", run_note("bare_s", bare_text)),
+        ("(c) spec, -n 2", f"{m['spec_n2_s']:.1f} s", run_note("spec_n2_s", last["spec_n2_result"])),
         ("overhead (a)/(b)", f"{m['overhead_ratio']:.2f}x", f"rounds: {each('overhead_ratio', 'x')}"),
         ("speed-up (a)/(c)", f"{m['n2_speedup']:.2f}x", f"rounds: {each('n2_speedup', 'x')}"),
     ]
-    if len(rounds) > 1:
-        rows.insert(3, ("(c) each round", "", each("spec_n2_s", " s")))
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{name:<{width}}  {value:>8}  {note}" for name, value, note in rows)
 

@@ -158,6 +158,12 @@ def condense(data: Any, env: str, source: str = "results.json") -> dict[str, Any
         raise CompatError(f"{source}: 'cases' must be a list of case records")
     if not isinstance(meta.get("versions"), Mapping):
         raise CompatError(f"{source}: meta.versions is missing: which versions did this run use?")
+    depth = meta.get("depth", "exhaustive")  # runs recorded before depths existed ran everything
+    if depth != "exhaustive":
+        raise CompatError(
+            f"{source}: a run at depth {depth!r}, which leaves cases and relations out; "
+            "the matrix compares exhaustive runs (pytest --rnnspec-depth=exhaustive, as tox runs it)"
+        )
     records: list[dict[str, Any]] = []
     titles: dict[str, str] = {}
     seen: set[tuple[str, str]] = set()

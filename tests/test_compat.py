@@ -456,6 +456,10 @@ def test_no_results_yet_is_an_error(tmp_path: Path) -> None:
             "case 0 (spec/lstm.yaml::LSTM[x-cpu]): 'device' is missing or not text",
         ),
         ({"meta": {"versions": {}}, "cases": [record("a"), record("a")]}, "appears twice"),
+        (
+            {"meta": {"versions": {}, "depth": "standard"}, "cases": [record("a")]},
+            "a run at depth 'standard', which leaves cases and relations out",
+        ),
     ],
 )
 def test_malformed_results_are_named(

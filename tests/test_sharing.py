@@ -82,3 +82,48 @@ def test_each_spec_file_runs_on_one_worker(project: SpecProject) -> None:
 
     meta = json.loads((out / "results.json").read_text(encoding="utf-8"))["meta"]
     assert meta["versions"] == versions()
+
+
+BIDI_GRU = """\
+rnnspec: 1
+title: Bidirectional
+inputs: (B, T, F)
+sizes: {B: 2, T: 3, F: 2, units: 2}
+build:
+  class: Bidirectional
+  args: {merge_mode: $merge_mode}
+  layer:
+    class: GRU
+    args: {units: $units, return_sequences: $return_sequences, return_state: true}
+defaults: {merge_mode: concat, return_sequences: false}
+cross:
+  merge_mode: [concat, sum]
+  return_sequences: [false, true]
+tables:
+  core: {}
+expect:
+  - when: {merge_mode: concat, return_sequences: false}
+    returns: ((B, 2 * units), (B, units), (B, units))
+  - when: {merge_mode: concat, return_sequences: true}
+    returns: ((B, T, 2 * units), (B, units), (B, units))
+  - when: {merge_mode: sum, return_sequences: false}
+    returns: ((B, units), (B, units), (B, units))
+  - when: {merge_mode: sum, return_sequences: true}
+    returns: ((B, T, units), (B, units), (B, units))
+  - relations: [bidi_equals_two_layers]
+  - dtype: float32
+"""
+
+
+def test_bidirectional_direction_twins_are_shared_across_merge_mode_and_return_sequences(
+    project: SpecProject,
+) -> None:
+    """bidi_equals_two_layers compares states, which neither flag changes: the forward and
+    the go_backwards layer are built and called once for the four cases."""
+    path = project.write("bidirectional.yaml", BIDI_GRU)
+    registry = keras_layer_registry()
+    memo = CallMemo()
+    outcomes = [run_case(case, registry, "cpu:0", memo) for case in SpecFile(path, registry).cases(("cpu",))]
+    assert len(outcomes) == 4
+    assert all(o.ok for o in outcomes), [o.problems or o.relation_failures for o in outcomes]
+    assert (memo.calls, memo.hits) == (2, 6)

@@ -51,7 +51,7 @@ def test_medians_are_taken_per_figure_and_every_round_is_shown(monkeypatch: pyte
     text = suite_overhead.table(written)
     assert "median of 3 rounds" in text
     assert "rounds: 1.30x, 1.50x, 1.20x" in text
-    assert "10.0 s, 10.0 s, 6.0 s" in text
+    assert "median of 3 rounds (10.0 s, 10.0 s, 6.0 s)" in text
 
 
 def test_one_round_prints_its_own_figures(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
