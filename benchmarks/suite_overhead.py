@@ -130,7 +130,7 @@ def measure(files: Sequence[str], depth: str, repeat: int) -> dict[str, Any]:
         rounds.append(measure_round(files, depth))
         if repeat > 1:
             print(f"round {index + 1}/{repeat}:\n{table(rounds[-1])}", flush=True)
-    summary = {key: rounds[0][key] for key in ("files", "depth")}
+    summary = {key: rounds[0][key] for key in ("files", "depth", "machine")}
     for key in ("spec_n0_s", "bare_s", "spec_n2_s", "overhead_ratio", "overhead_ratio_without_startup", "n2_speedup"):
         summary[key] = statistics.median(r[key] for r in rounds)
     summary.update(rounds=rounds, repeat=repeat)
@@ -154,8 +154,16 @@ def table(m: dict[str, Any]) -> str:
         ("(a) spec, -n 0", f"{m['spec_n0_s']:.1f} s", run_note("spec_n0_s", last["spec_n0_result"])),
         ("(b) bare loop", f"{m['bare_s']:.1f} s", run_note("bare_s", bare_text)),
         ("(c) spec, -n 2", f"{m['spec_n2_s']:.1f} s", run_note("spec_n2_s", last["spec_n2_result"])),
-        ("overhead (a)/(b)", f"{m['overhead_ratio']:.2f}x", f"rounds: {each('overhead_ratio', 'x')}"),
-        ("speed-up (a)/(c)", f"{m['n2_speedup']:.2f}x", f"rounds: {each('n2_speedup', 'x')}"),
+        (
+            "overhead (a)/(b)",
+            f"{m['overhead_ratio']:.2f}x",
+            f"rounds: {each('overhead_ratio', 'x')}; less import: {m['overhead_ratio_without_startup']:.2f}x",
+        ),
+        (
+            "speed-up (a)/(c)",
+            f"{m['n2_speedup']:.2f}x",
+            f"rounds: {each('n2_speedup', 'x')}; {last['machine']['cpu_count']} CPUs",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{name:<{width}}  {value:>8}  {note}" for name, value, note in rows)

@@ -89,7 +89,12 @@ class Baseline:
     @property
     def recorded_with(self) -> str:
         v = self.meta.get("versions", {})
-        return f"keras {v.get('keras')} ({v.get('backend')}), tensorflow {v.get('tensorflow')}"
+        return f"keras {v.get('keras')} ({v.get('backend')}), tensorflow {v.get('tensorflow')}, depth {self.depth}"
+
+    @property
+    def depth(self) -> str:
+        """The depth of the recording run; records made before depths existed ran everything."""
+        return str(self.meta.get("depth", "exhaustive"))
 
 
 def changes(

@@ -166,7 +166,7 @@ def padding_equals_truncation(ctx: RelationContext) -> list[str]:
     return problems
 
 
-@relation("bidi_equals_two_layers", extra_calls=True)
+@relation("bidi_equals_two_layers")
 def bidi_equals_two_layers(ctx: RelationContext) -> list[str]:
     """Each direction equals a separately built layer (forward, and go_backwards=True)
     holding that direction's half of the weights."""

@@ -158,6 +158,14 @@ class SessionState:
                 f"{len(changed)} changed, {new} new, {gone} not run here",
                 red=bool(changed),
             )
+            depth = self.config.getoption("rnnspec_depth")
+            if baseline.depth != depth:
+                tr.write_line(
+                    f"the baseline was recorded at depth {baseline.depth}, this run is at depth {depth}: "
+                    "cases only one of them has count as new or not run here, and a relation only one "
+                    "of them checks can change a status; record and compare at the same depth",
+                    yellow=True,
+                )
             for record in changed[:50]:
                 tr.write_line(f"  {record['id']}: {'; '.join(record['baseline_changes'])}")
             if len(changed) > 50:

@@ -187,6 +187,7 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
                     r["max_error"] for r in by_case[record["case_key"]].values() if r.get("max_error") is not None
                 ]
                 relations = list(record["relations"]) + [f"{d} (deviation)" for d in record.get("deviations", [])]
+                relations += [f"{d} (exhaustive only)" for d in record.get("deferred", [])]
                 out.append(
                     f"| {record['flags'] or '(defaults)'} | `{_cell(record['returns'])}` | `{_cell(shapes)}` | {arity} | "
                     f"{', '.join(relations) or '-'} | {error_bound(max(errors) if errors else None)} | "

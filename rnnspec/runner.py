@@ -330,10 +330,13 @@ class Twin:
     def bidi_directions(self) -> tuple[Any, Any]:
         """The wrapped layer built twice (forward and go_backwards) with each half of the weights.
 
-        Only their states are compared, and states depend neither on ``return_sequences`` nor
-        on the wrapper's ``merge_mode``: both directions are built with ``return_state=True`` and
-        ``return_sequences=False`` whatever the case says, so that the cases of one file that
-        differ only in those share the two twins (and their calls) through the memo.
+        Only their states are compared, and Keras documents states as independent of
+        ``return_sequences`` and of the wrapper's ``merge_mode``: both directions are built with
+        ``return_state=True`` and ``return_sequences=False`` whatever the case says, so that the
+        cases of one file that differ only in those share the two twins (and their calls) through
+        the memo. Where a backend picks its kernel by ``return_sequences`` (cuDNN on GPU), a case
+        with ``return_sequences=True`` is thus compared across kernels, within the table's
+        tolerance for the device.
         """
         inner = dict(self.case.node["layer"])
         half = len(self.inputs.weights) // 2

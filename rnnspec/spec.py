@@ -50,7 +50,6 @@ DEVICES = ("cpu", "gpu")
 _ID_NAMES = {"return_sequences": "seq", "return_state": "state", "go_backwards": "backwards"}
 #: The key of ``standard`` that is not a cross axis: where extra-call relations run.
 EXTRA_CALLS_KEY = "extra_calls"
-_NOTHING_DEFERRED: tuple[str, ...] = ()
 _REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 
 
@@ -472,8 +471,7 @@ class SpecFile:
         standard: LineDict = self.doc.get("standard", LineDict())
         cross = self.doc.get("cross", {})
         tables = self.doc.get("tables", {})
-        if EXTRA_CALLS_KEY in standard:
-            self._check_extra_calls(standard[EXTRA_CALLS_KEY], standard.line_of(EXTRA_CALLS_KEY))
+        errors_before = len(self.errors)
         for axis, crossed_in in self._standard_axes().items():
             line = standard.line_of(axis)
             if axis not in cross:
@@ -493,27 +491,32 @@ class SpecFile:
                         f"standard names table {table!r}, which the file does not declare",
                         f"did you mean {close[0]!r}?" if close else "",
                     )
+        if EXTRA_CALLS_KEY in standard and len(self.errors) == errors_before:
+            self._check_extra_calls(standard[EXTRA_CALLS_KEY])
 
-    def _check_extra_calls(self, when: LineDict, line: int) -> None:
+    def _check_extra_calls(self, when: LineDict) -> None:
+        """Each ``extra_calls`` value must be one that some case of the default depth takes
+        (compared as rows compare, type included: ``1`` is not ``true``); otherwise the
+        relations it is about would silently never run there."""
         taken: dict[str, list[Any]] = {axis: [value] for axis, value in self.defaults.items()}
-        for axes in [self.doc.get("cross", {}), *self.doc.get("tables", {}).values()]:
+        for _table, _line, axes in self._table_axes("standard"):
             for axis, values in axes.items():
                 taken.setdefault(axis, []).extend(values)
         for axis, value in when.items():
-            where = when.line_of(axis) if isinstance(when, LineDict) else line
+            line = when.line_of(axis)
             if axis not in taken:
                 close = difflib.get_close_matches(axis, list(taken), n=1)
                 self._err(
-                    where,
+                    line,
                     f"standard: extra_calls names {axis!r}, which is not an axis of this file",
                     f"did you mean {close[0]!r}?" if close else "name an axis under defaults, cross or tables",
                 )
-            elif value not in taken[axis]:
+            elif not any(_matches({axis: value}, {axis: v}) for v in taken[axis]):
                 self._err(
-                    where,
-                    f"standard: extra_calls asks for {axis}={value!r}, which no case of this file takes: "
-                    "the relations that make extra calls would never run at the default depth",
-                    f"values of {axis}: {', '.join(repr(v) for v in dict.fromkeys(taken[axis]))}",
+                    line,
+                    f"standard: extra_calls asks for {axis}={value!r}, which no case of the default depth takes: "
+                    "the relations that make extra calls would never run there",
+                    f"values of {axis} there: {', '.join(repr(v) for v in dict.fromkeys(taken[axis]))}",
                 )
 
     def _check_class(self, name: Any, node: LineDict, line: int) -> None:
@@ -687,11 +690,18 @@ class SpecFile:
         extra_calls_when = self._extra_calls_when(depth)
         for table, line, axes in self._table_axes(depth):
             names = list(axes)
+            extra_named: set[str] = set()  # extra-call relations this table's rows name ...
+            extra_run: set[str] = set()  # ... and those that some case of it runs at this depth
             for combo in itertools.product(*(axes[a] for a in names)):
                 values = {**self.defaults, **dict(zip(names, combo, strict=True))}
                 expectation = self._expect(values, line)
                 if expectation is None:
                     continue
+                if extra_calls_when is not None:
+                    extra = _without_extra_calls(expectation)[1]
+                    extra_named.update(extra)
+                    if _matches(extra_calls_when, values):
+                        extra_run.update(extra)
                 flags = case_flags(values, tuple(names), self.defaults)
                 key = f"{table}-{flags}"
                 if key in seen:
@@ -707,7 +717,8 @@ class SpecFile:
                 )
                 for device in devices:
                     xfail = self._xfail({**values, "device": device}, device)
-                    kept, deferred = expectation, _NOTHING_DEFERRED
+                    kept = expectation
+                    deferred: tuple[str, ...] = ()
                     # An expected failure keeps every relation: it may be what fails there.
                     if extra_calls_when is not None and xfail is None and not _matches(extra_calls_when, values):
                         kept, deferred = _without_extra_calls(expectation)
@@ -740,6 +751,13 @@ class SpecFile:
                             description=self.doc.get("description", ""),
                         )
                     )
+            for name in sorted(extra_named - extra_run):
+                self._err(
+                    self.doc["standard"].line_of(EXTRA_CALLS_KEY),
+                    f"standard: extra_calls leaves {name} to --rnnspec-depth=exhaustive on every case of "
+                    f"table {table!r} that names it: the default depth would never check it there",
+                    "widen extra_calls (fewer axes) so that it holds on one of those cases",
+                )
         if self.errors:
             raise SpecErrors(self.errors)
         return cases

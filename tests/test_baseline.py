@@ -74,6 +74,18 @@ def test_an_unchanged_run_passes(recorded: SpecProject) -> None:
         ["*baseline base.json (keras 3.*): 4 cases compared, 0 changed, 0 new, 0 not run here*"]
     )
     assert "no case changed." in (recorded.root / "out" / "contract.md").read_text(encoding="utf-8")
+    assert "recorded at depth" not in result.stdout.str()
+
+
+def test_a_baseline_from_another_depth_is_named(recorded: SpecProject) -> None:
+    result = recorded.run_subprocess("--rnnspec-baseline=base.json", "--rnnspec-depth=exhaustive")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*baseline base.json (keras 3.*, depth standard): 4 cases compared*",
+            "*the baseline was recorded at depth standard, this run is at depth exhaustive:*",
+        ]
+    )
 
 
 def test_numeric_drift_that_keeps_shapes_is_caught(recorded: SpecProject) -> None:

@@ -7,12 +7,16 @@ line), and that a run says which depth it ran.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import SpecProject, line_of, load_results
 from rnnspec.errors import SpecErrors
 from rnnspec.registry import keras_layer_registry
 from rnnspec.spec import SpecFile
+
+ROOT = Path(__file__).resolve().parents[1]
 
 NARROWED = """\
 rnnspec: 1
@@ -111,8 +115,8 @@ def test_a_run_says_its_depth(project: SpecProject) -> None:
     )
 
 
-#: dropout_on_in_training cannot hold without dropout: wherever it runs, the case fails.
-EXTRA_CALLS = """\
+#: A layer without dropout, whose rows say dropout_on_in_training: wherever it runs, the case fails.
+NEVER_DROPS = """\
 rnnspec: 1
 title: SimpleRNN
 inputs: (B, T, F)
@@ -147,7 +151,7 @@ expect:
 
 
 def test_standard_leaves_extra_call_relations_where_extra_calls_does_not_hold(project: SpecProject) -> None:
-    spec = SpecFile(project.write("simple_rnn.yaml", EXTRA_CALLS), keras_layer_registry())
+    spec = SpecFile(project.write("simple_rnn.yaml", NEVER_DROPS), keras_layer_registry())
     standard = {c.name: c for c in spec.cases(("cpu",), "standard")}
     exhaustive = {c.name: c for c in spec.cases(("cpu",), "exhaustive")}
     assert set(standard) == set(exhaustive)  # extra_calls takes relations away, never cases
@@ -162,7 +166,7 @@ def test_standard_leaves_extra_call_relations_where_extra_calls_does_not_hold(pr
 
 
 def test_an_expected_failure_keeps_every_relation(project: SpecProject) -> None:
-    text = EXTRA_CALLS + "xfail:\n  - when: {return_state: false, return_sequences: true}\n    reason: a known bug\n"
+    text = NEVER_DROPS + "xfail:\n  - when: {return_state: false, return_sequences: true}\n    reason: a known bug\n"
     spec = SpecFile(project.write("simple_rnn.yaml", text), keras_layer_registry())
     cases = {c.name: c for c in spec.cases(("cpu",), "standard")}
     assert cases["SimpleRNN[core-cpu]"].deferred
@@ -170,7 +174,7 @@ def test_an_expected_failure_keeps_every_relation(project: SpecProject) -> None:
 
 
 def test_deferred_relations_do_not_run_and_the_run_says_so(project: SpecProject) -> None:
-    project.write("simple_rnn.yaml", EXTRA_CALLS)
+    project.write("simple_rnn.yaml", NEVER_DROPS)
     standard = project.run("--rnnspec-reports=out")
     # Only the two cases with return_state: true run dropout_on_in_training, and it fails there.
     standard.assert_outcomes(passed=2, failed=2)
@@ -183,6 +187,8 @@ def test_deferred_relations_do_not_run_and_the_run_says_so(project: SpecProject)
     records = {r["name"]: r for r in load_results(project.root / "out")["cases"]}
     assert records["SimpleRNN[core-cpu]"]["deferred"] == ["dropout_on_in_training", "reset_state_restarts"]
     assert records["SimpleRNN[core-cpu]"]["status"] == "passed"
+    contract = (project.root / "out" / "contract.md").read_text(encoding="utf-8")
+    assert "same_as_loop, dropout_on_in_training (exhaustive only), reset_state_restarts (exhaustive only)" in contract
 
     full = project.run("--rnnspec-depth=exhaustive")
     full.assert_outcomes(failed=4)
@@ -194,13 +200,48 @@ def test_deferred_relations_do_not_run_and_the_run_says_so(project: SpecProject)
     [
         ("extra_calls: {return_stat: true}", "extra_calls names 'return_stat', which is not an axis", "'return_state'"),
         ("extra_calls: {return_state: sometimes}", "extra_calls asks for return_state='sometimes'", "False, True"),
+        # rows compare values with their types: 1 would never match true
+        ("extra_calls: {return_state: 1}", "extra_calls asks for return_state=1", "False, True"),
     ],
 )
 def test_extra_calls_it_cannot_mean_names_its_line(project: SpecProject, change: str, message: str, hint: str) -> None:
-    text = EXTRA_CALLS.replace("extra_calls: {return_state: true}", change)
+    text = NEVER_DROPS.replace("extra_calls: {return_state: true}", change)
     with pytest.raises(SpecErrors) as raised:
         SpecFile(project.write("simple_rnn.yaml", text), keras_layer_registry())
     errors = [e for e in raised.value.errors if message in str(e)]
     assert errors, raised.value
     assert errors[0].line == line_of(text, change)
     assert hint in str(errors[0])
+
+
+def test_extra_calls_that_no_case_of_a_table_meets_is_an_error(project: SpecProject) -> None:
+    """extra_calls names values some case takes, but in the sequences table no case that names
+    the relations has return_sequences false: they would never run there at the default depth."""
+    text = NEVER_DROPS.replace("extra_calls: {return_state: true}", "extra_calls: {return_sequences: false}")
+    spec = SpecFile(project.write("simple_rnn.yaml", text), keras_layer_registry())
+    assert len(spec.cases(("cpu",), "exhaustive")) == 4  # exhaustive runs everything everywhere
+    with pytest.raises(SpecErrors) as raised:
+        spec.cases(("cpu",), "standard")
+    messages = [str(e) for e in raised.value.errors]
+    assert len(messages) == 2, messages
+    assert (
+        "extra_calls leaves dropout_on_in_training to --rnnspec-depth=exhaustive on every case of table 'sequences'"
+        in messages[0]
+    )
+    assert "reset_state_restarts" in messages[1]
+    assert {e.line for e in raised.value.errors} == {line_of(text, "extra_calls: {return_sequences: false}")}
+
+
+def test_every_shipped_spec_file_reads_at_both_depths() -> None:
+    """The files under spec/ as they are: at the default depth every relation a table names
+    still runs on one of its cases (else cases() raises), and nothing but relations is deferred."""
+    registry = keras_layer_registry()
+    for path in sorted(ROOT.joinpath("spec").glob("*.yaml")):
+        spec = SpecFile(path, registry)
+        standard = spec.cases(("cpu",), "standard")
+        exhaustive = {c.name: c for c in spec.cases(("cpu",), "exhaustive")}
+        for case in standard:
+            full = exhaustive[case.name].expectation
+            kept = set(case.expectation.relations) | {d.relation for d in case.expectation.deviations}
+            assert kept | set(case.deferred) == set(full.relations) | {d.relation for d in full.deviations}
+            assert case.expectation.returns_text == full.returns_text

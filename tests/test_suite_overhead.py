@@ -32,26 +32,28 @@ def _round(a: float, b: float, c: float) -> dict[str, Any]:
         "overhead_ratio": a / b,
         "overhead_ratio_without_startup": (a - 1.0) / (b - 1.0),
         "n2_speedup": a / c,
+        "machine": {"cpu_count": 2},
     }
 
 
 def test_medians_are_taken_per_figure_and_every_round_is_shown(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    rounds = iter([_round(13.0, 10.0, 10.0), _round(30.0, 20.0, 10.0), _round(12.0, 10.0, 6.0)])
+    rounds = iter([_round(10.0, 10.0, 5.0), _round(30.0, 10.0, 10.0), _round(20.0, 5.0, 10.0)])
     monkeypatch.setattr(suite_overhead, "measure_round", lambda files, depth: next(rounds))
     out = tmp_path / "overhead.json"
     assert suite_overhead.main(["--files", "spec/seed.yaml", "--repeat", "3", "--out", str(out)]) == 0
     written = json.loads(out.read_text(encoding="utf-8"))
     assert written["repeat"] == 3
     assert len(written["rounds"]) == 3
-    # The median of the ratios, not the ratio of the medians (which would be 13/10 = 1.3).
-    assert written["overhead_ratio"] == pytest.approx(1.3)
-    assert written["n2_speedup"] == pytest.approx(2.0)
-    assert written["spec_n0_s"] == 13.0
+    # The median of each round's side-by-side ratio (1.0, 3.0, 4.0), not the ratio of the
+    # medians (20 / 10 = 2.0).
+    assert written["overhead_ratio"] == pytest.approx(3.0)
+    assert written["n2_speedup"] == pytest.approx(2.0)  # 2.0, 3.0, 2.0
+    assert written["spec_n0_s"] == 20.0
     assert written["bare_s"] == 10.0
     text = suite_overhead.table(written)
     assert "median of 3 rounds" in text
-    assert "rounds: 1.30x, 1.50x, 1.20x" in text
-    assert "median of 3 rounds (10.0 s, 10.0 s, 6.0 s)" in text
+    assert "rounds: 1.00x, 3.00x, 4.00x" in text
+    assert "median of 3 rounds (5.0 s, 10.0 s, 10.0 s)" in text
 
 
 def test_one_round_prints_its_own_figures(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -64,6 +66,7 @@ def test_one_round_prints_its_own_figures(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert "2.00x" in text
 
 
-def test_repeat_must_be_positive(tmp_path: Path) -> None:
+def test_repeat_must_be_positive(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(suite_overhead, "measure_round", lambda files, depth: pytest.fail("measured anyway"))
     with pytest.raises(SystemExit):
         suite_overhead.main(["--repeat", "0", "--out", str(tmp_path / "x.json")])
