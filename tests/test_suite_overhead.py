@@ -31,6 +31,8 @@ def _round(a: float, b: float, c: float) -> dict[str, Any]:
         "spec_n2_result": "12 passed",
         "overhead_ratio": a / b,
         "overhead_ratio_without_startup": (a - 1.0) / (b - 1.0),
+        "spec_n0_builds_and_calls_s": b - 2.0,
+        "overhead_ratio_same_run": a / b,
         "n2_speedup": a / c,
         "machine": {"cpu_count": 2},
     }
@@ -70,3 +72,10 @@ def test_repeat_must_be_positive(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     monkeypatch.setattr(suite_overhead, "measure_round", lambda files, depth: pytest.fail("measured anyway"))
     with pytest.raises(SystemExit):
         suite_overhead.main(["--repeat", "0", "--out", str(tmp_path / "x.json")])
+
+
+def test_builds_and_calls_sums_the_runners_timings(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    cases = [{"timings": {"build": 0.5, "call": 1.0, "check": 9.0}}, {"timings": {"build": 0.25, "call": 0.25}}, {}]
+    results.write_text(json.dumps({"meta": {}, "cases": cases}), encoding="utf-8")
+    assert suite_overhead.builds_and_calls(results) == pytest.approx(2.0)
