@@ -13,8 +13,8 @@ and importing TensorFlow, as a user's run does):
 
 A shared machine's speed drifts between (a) and (b), so the table also gives the overhead
 measured inside (a): (a)'s wall time over the time its cases spent building their layers and
-making their own calls (the runner's timings, read from the results.json that (a) writes to a
-temporary folder), plus (b)'s time outside its calls (starting Python, importing, reading
+making their own calls (the runner's ``bare`` timing of ``call_layer``, read from the
+results.json that (a) writes to a temporary folder), plus (b)'s time outside its calls (starting Python, importing, reading
 the files). Both sides of that ratio are timed in the same minutes.
 
     python benchmarks/suite_overhead.py [--repeat N] [--depth standard|exhaustive] [--files spec/lstm.yaml ...] [--out FILE]
@@ -97,10 +97,11 @@ def _pytest(files: Sequence[str], workers: int, depth: str, *extra: str) -> list
 
 
 def builds_and_calls(results: Path) -> float:
-    """The seconds the cases of a run spent building their layers and making their own call
-    (the runner's ``timings``), i.e. what the bare loop does, timed inside that run."""
+    """The seconds the cases of a run spent in ``rnnspec.runner.call_layer`` (drawing inputs,
+    building with seeded weights, the case's own call: the runner's ``bare`` timing), i.e.
+    what the bare loop does for each case, timed inside that run."""
     cases = json.loads(results.read_text(encoding="utf-8"))["cases"]
-    return sum(c.get("timings", {}).get("build", 0.0) + c.get("timings", {}).get("call", 0.0) for c in cases)
+    return sum(float(c.get("timings", {}).get("bare", 0.0)) for c in cases)
 
 
 def _summary(result: subprocess.CompletedProcess[str]) -> str:
