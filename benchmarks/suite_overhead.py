@@ -30,6 +30,8 @@ plain ``pytest spec`` runs.
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import json
 import os
 import platform
@@ -50,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def bare_loop(files: Sequence[str], depth: str) -> dict[str, Any]:
     """Runs inside the (b) subprocess: build + seeded weights + one call per case, no checks."""
     start = time.perf_counter()
+    atexit.register(gc.freeze)  # the process ends as pytest's do (rnnspec/plugin.py), skipping the final GC
     from rnnspec.registry import keras_layer_registry
     from rnnspec.runner import call_layer
     from rnnspec.spec import SpecFile
@@ -57,6 +60,7 @@ def bare_loop(files: Sequence[str], depth: str) -> dict[str, Any]:
     registry = keras_layer_registry()
     imported = time.perf_counter()
     cases = [case for path in files for case in SpecFile(Path(path), registry).cases(("cpu",), depth)]
+    cases = [case for case in cases if not case.not_applicable]  # (a) skips those without a call
     loaded = time.perf_counter()
     raised = 0
     for case in cases:
@@ -109,17 +113,30 @@ def _summary(result: subprocess.CompletedProcess[str]) -> str:
     return lines[-1].strip("= ") if lines else f"exit {result.returncode}"
 
 
+def same_run_overhead(spec_s: float, spec_calls_s: float, bare_s: float, bare_calls_s: float) -> float:
+    """(a)'s wall time over what a bare loop would take in the same minutes: (a)'s own
+    ``call_layer`` time, plus what (b) spends outside its calls (starting Python, importing,
+    reading the files, exiting)."""
+    return spec_s / (spec_calls_s + (bare_s - bare_calls_s))
+
+
+def _check(run: subprocess.CompletedProcess[str], what: str) -> None:
+    if run.returncode != 0:
+        raise SystemExit(f"{what} failed (exit {run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+
+
 def measure_round(files: Sequence[str], depth: str) -> dict[str, Any]:
     load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
     with tempfile.TemporaryDirectory() as reports:
         spec_n0, run_n0 = _timed(_pytest(files, 0, depth, f"--rnnspec-reports={reports}"))
+        _check(run_n0, "(a) the specification with -n 0")
         own_calls = builds_and_calls(Path(reports) / "results.json")
     bare, run_bare = _timed([sys.executable, __file__, "--depth", depth, "--bare", *files])
-    if run_bare.returncode != 0:
-        raise SystemExit(f"the bare loop failed:\n{run_bare.stdout}\n{run_bare.stderr}")
+    _check(run_bare, "(b) the bare loop")
     inner = json.loads(run_bare.stdout.strip().splitlines()[-1])
-    bare_fixed = bare - inner["calls_s"]  # starting Python, importing, reading the files
-    spec_n2, run_n2 = _timed(_pytest(files, 2, depth))
+    with tempfile.TemporaryDirectory() as reports:  # written by (c) too, so that (a)/(c) is even
+        spec_n2, run_n2 = _timed(_pytest(files, 2, depth, f"--rnnspec-reports={reports}"))
+        _check(run_n2, "(c) the specification with -n 2")
     return {
         "files": list(files),
         "depth": depth,
@@ -139,7 +156,7 @@ def measure_round(files: Sequence[str], depth: str) -> dict[str, Any]:
         "overhead_ratio": spec_n0 / bare,
         "overhead_ratio_without_startup": (spec_n0 - inner["import_s"]) / (bare - inner["import_s"]),
         "spec_n0_builds_and_calls_s": own_calls,
-        "overhead_ratio_same_run": spec_n0 / (own_calls + bare_fixed),
+        "overhead_ratio_same_run": same_run_overhead(spec_n0, own_calls, bare, inner["calls_s"]),
         "n2_speedup": spec_n0 / spec_n2,
     }
 

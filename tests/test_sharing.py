@@ -127,3 +127,37 @@ def test_bidirectional_direction_twins_are_shared_across_merge_mode_and_return_s
     assert len(outcomes) == 4
     assert all(o.ok for o in outcomes), [o.problems or o.relation_failures for o in outcomes]
     assert (memo.calls, memo.hits) == (2, 6)
+
+
+RAISES = """\
+rnnspec: 1
+title: SimpleRNN
+inputs: (B, T, F)
+sizes: {B: 2, T: 3, F: 2, units: 2}
+build:
+  class: SimpleRNN
+  args: {units: $size}
+defaults: {size: 2}
+cross:
+  size: [2, 0]
+expect:
+  - when: {size: 2}
+    returns: (B, units)
+  - when: {size: 0}
+    raises: ValueError
+  - dtype: float32
+"""
+
+
+def test_the_runner_times_what_the_bare_loop_does(project: SpecProject) -> None:
+    """``timings['bare']`` is the whole of call_layer (benchmarks/suite_overhead.py's same-run
+    overhead divides by it): at least build + call, and also there for a call that raises."""
+    path = project.write("simple_rnn.yaml", RAISES)
+    registry = keras_layer_registry()
+    returned, raised = (run_case(case, registry, "cpu:0") for case in SpecFile(path, registry).cases(("cpu",)))
+    assert returned.ok
+    assert raised.ok
+    assert raised.actual_text == "raises ValueError"
+    assert returned.timings["bare"] >= returned.timings["build"] + returned.timings["call"] > 0
+    assert set(raised.timings) == {"bare"}
+    assert raised.timings["bare"] > 0

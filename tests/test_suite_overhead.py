@@ -32,7 +32,7 @@ def _round(a: float, b: float, c: float) -> dict[str, Any]:
         "overhead_ratio": a / b,
         "overhead_ratio_without_startup": (a - 1.0) / (b - 1.0),
         "spec_n0_builds_and_calls_s": b - 2.0,
-        "overhead_ratio_same_run": a / b,
+        "overhead_ratio_same_run": a / b + 0.5,  # anything but (a)/(b), to tell the rows apart
         "n2_speedup": a / c,
         "machine": {"cpu_count": 2},
     }
@@ -55,6 +55,8 @@ def test_medians_are_taken_per_figure_and_every_round_is_shown(monkeypatch: pyte
     text = suite_overhead.table(written)
     assert "median of 3 rounds" in text
     assert "rounds: 1.00x, 3.00x, 4.00x" in text
+    assert "overhead, same run     3.50x  rounds: 1.50x, 3.50x, 4.50x" in text
+    assert written["overhead_ratio_same_run"] == pytest.approx(3.5)
     assert "median of 3 rounds (5.0 s, 10.0 s, 10.0 s)" in text
 
 
@@ -79,7 +81,12 @@ def test_builds_and_calls_sums_the_runners_timings(tmp_path: Path) -> None:
     cases = [
         {"timings": {"build": 0.5, "call": 1.0, "bare": 1.75, "check": 9.0}},
         {"timings": {"build": 0.25, "call": 0.25, "bare": 0.5}},
-        {},  # a case that was skipped or raised before its timings
+        {},  # a case that was skipped: it made no call
     ]
     results.write_text(json.dumps({"meta": {}, "cases": cases}), encoding="utf-8")
     assert suite_overhead.builds_and_calls(results) == pytest.approx(2.25)  # checks are overhead
+
+
+def test_same_run_overhead_adds_the_bare_loops_time_outside_its_calls() -> None:
+    # (a) took 120 s, 90 s of them in its cases' own call_layer; (b) took 110 s, 100 s calling.
+    assert suite_overhead.same_run_overhead(120.0, 90.0, 110.0, 100.0) == pytest.approx(120.0 / 100.0)
