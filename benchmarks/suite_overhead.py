@@ -11,17 +11,15 @@ and importing TensorFlow, as a user's run does):
 (a)/(b) is the suite's overhead (checks, references, relations' twin calls, reports, pytest);
 (a)/(c) the speed-up of two workers. Prints a table and writes reports/suite_overhead.json.
 
-A shared machine's speed drifts between (a) and (b), so the table also gives the overhead
-measured inside (a): (a)'s wall time over the time its cases spent building their layers and
-making their own calls (the runner's ``bare`` timing of ``call_layer``, read from the
-results.json that (a) writes to a temporary folder), plus (b)'s time outside its calls (starting Python, importing, reading
-the files). Both sides of that ratio are timed in the same minutes.
-
     python benchmarks/suite_overhead.py [--repeat N] [--depth standard|exhaustive] [--files spec/lstm.yaml ...] [--out FILE]
 
-A shared machine changes speed by a third from one minute to the next, so one run's ratio
-says little: ``--repeat N`` runs N rounds of (a), (b), (c) back to back and reports each
-round's ratios (each measured side by side) and their medians.
+A shared machine changes speed by a third from one minute to the next, so one round's (a)/(b)
+says little. ``--repeat N`` runs N rounds of (a), (b), (c) back to back and reports every
+round's figures and their medians; and the table also gives the overhead measured inside (a),
+whose two sides are timed in the same minutes: (a)'s wall time over the time its cases spent
+in ``rnnspec.runner.call_layer`` (the runner's ``bare`` timing, read from the results.json
+that (a) writes to a temporary folder) plus (b)'s time outside its calls (starting Python,
+importing, reading the files, exiting).
 
 The depth is the specification's (``--rnnspec-depth``); the default, ``standard``, is what a
 plain ``pytest spec`` runs.

@@ -697,11 +697,12 @@ class SpecFile:
                 expectation = self._expect(values, line)
                 if expectation is None:
                     continue
-                if extra_calls_when is not None:
-                    extra = _without_extra_calls(expectation)[1]
-                    extra_named.update(extra)
-                    if _matches(extra_calls_when, values):
-                        extra_run.update(extra)
+                # The expectation without its extra-call relations, for the cases that defer them.
+                stripped, extra = _without_extra_calls(expectation) if extra_calls_when is not None else (None, ())
+                extra_here = extra_calls_when is None or _matches(extra_calls_when, values)
+                extra_named.update(extra)
+                if extra_here:
+                    extra_run.update(extra)
                 flags = case_flags(values, tuple(names), self.defaults)
                 key = f"{table}-{flags}"
                 if key in seen:
@@ -720,8 +721,8 @@ class SpecFile:
                     kept = expectation
                     deferred: tuple[str, ...] = ()
                     # An expected failure keeps every relation: it may be what fails there.
-                    if extra_calls_when is not None and xfail is None and not _matches(extra_calls_when, values):
-                        kept, deferred = _without_extra_calls(expectation)
+                    if stripped is not None and not extra_here and xfail is None:
+                        kept, deferred = stripped, extra
                     cases.append(
                         Case(
                             path=self.path,
