@@ -338,12 +338,13 @@ class SpecCollector(pytest.File):
     """One spec file: its cases, or a single item that reports why the file is bad."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from rnnspec.spec import SpecFile
+        from rnnspec.spec import collect_cases
 
         state = self.config.stash[STATE]
         try:
-            spec = SpecFile(self.path, state.registry)
-            cases = spec.cases(state.selected_devices(), self.config.getoption("rnnspec_depth"))
+            cases = collect_cases(
+                self.path, state.registry, state.selected_devices(), self.config.getoption("rnnspec_depth")
+            )
         except (SpecErrors, SpecError) as exc:
             errors = exc.errors if isinstance(exc, SpecErrors) else [exc]
             item = SpecErrorItem.from_parent(self, name="spec-error", errors=errors)

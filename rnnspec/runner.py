@@ -20,6 +20,7 @@ from rnnspec import behaviours  # noqa: F401 - registers the relations that need
 from rnnspec.calls import CallMemo, call_key, is_stateful, layer_key
 from rnnspec.devices import on_device, placed_on
 from rnnspec.kerasapi import keras
+from rnnspec.masks import make_mask
 from rnnspec.reference import reference_call
 from rnnspec.registry import LayerRegistry
 from rnnspec.relations import RelationContext, check_relations, flatten
@@ -129,24 +130,6 @@ def make_inputs(case: Case) -> CallInputs:
 
         states = draw(structure) if isinstance(structure, Container) else [draw(structure)]
     return CallInputs(x, mask, states)
-
-
-def make_mask(kind: str, batch: int, steps: int) -> np.ndarray | None:
-    """Right-padded (valid steps first) or left-padded (``pad_sequences``'s default) masks.
-
-    Row b keeps max(1, steps - 2b) valid steps: the first row is unpadded, later rows are
-    padded more, and no row is fully masked (cuDNN refuses fully masked rows).
-    """
-    if kind == "none":
-        return None
-    lengths = [max(1, steps - 2 * b) for b in range(batch)]
-    mask = np.zeros((batch, steps), dtype=bool)
-    for b, length in enumerate(lengths):
-        if kind == "right":
-            mask[b, :length] = True
-        else:
-            mask[b, steps - length :] = True
-    return mask
 
 
 def build_layer(node: Mapping[str, Any], registry: LayerRegistry) -> Any:

@@ -22,6 +22,7 @@ from rnnspec import (
     behaviours,  # noqa: F401 - registers the relations that need twin calls
 )
 from rnnspec.errors import SpecError, SpecErrors
+from rnnspec.masks import MASK_VALUES
 from rnnspec.reference import ACTIVATIONS
 from rnnspec.registry import LayerRegistry, accepted_arguments
 from rnnspec.relations import EXTRA_CALLS, RELATIONS
@@ -43,7 +44,6 @@ from rnnspec.yamlload import LineDict, LineList, load_spec_yaml
 
 #: Axes the runner interprets itself; every other axis is a constructor argument ($name).
 SPECIAL_AXES: dict[str, Any] = {"mask": "none", "initial_state": False}
-MASK_VALUES = ("none", "right", "left")
 DEFAULT_SIZES = {"B": 2, "T": 5, "F": 3, "units": 4}
 DEFAULT_TOLERANCE = {"float32": 1.0e-5, "float16": 1.0e-2, "bfloat16": 6.0e-2, "float64": 1.0e-10}
 DEVICES = ("cpu", "gpu")
@@ -762,3 +762,11 @@ class SpecFile:
         if self.errors:
             raise SpecErrors(self.errors)
         return cases
+
+
+def collect_cases(
+    path: Path, registry: LayerRegistry, devices: tuple[str, ...] = DEVICES, depth: str = "exhaustive"
+) -> list[Case]:
+    """The cases one spec file declares for these devices at this depth; raises SpecErrors
+    (or SpecError) naming the file and lines. The plugin's one entry into table reading."""
+    return SpecFile(path, registry).cases(devices, depth)

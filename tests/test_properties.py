@@ -17,10 +17,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rnnspec.kerasapi import keras
+from rnnspec.masks import make_mask
 from rnnspec.reference import reference_call
 from rnnspec.registry import keras_layer_registry
 from rnnspec.relations import flatten
-from rnnspec.runner import make_mask, to_numpy
+from rnnspec.runner import to_numpy
 from rnnspec.spec import SpecFile, resolve_node
 from rnnspec.structure import compare, describe
 
