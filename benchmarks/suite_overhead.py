@@ -53,11 +53,11 @@ def bare_loop(files: Sequence[str], depth: str) -> dict[str, Any]:
     atexit.register(gc.freeze)  # the process ends as pytest's do (rnnspec/plugin.py), skipping the final GC
     from rnnspec.registry import keras_layer_registry
     from rnnspec.runner import call_layer
-    from rnnspec.spec import SpecFile
+    from rnnspec.spec import expand, load_table
 
     registry = keras_layer_registry()
     imported = time.perf_counter()
-    cases = [case for path in files for case in SpecFile(Path(path), registry).cases(("cpu",), depth)]
+    cases = [case for path in files for case in expand(load_table(Path(path), registry), ("cpu",), depth)]
     cases = [case for case in cases if not case.not_applicable]  # (a) skips those without a call
     loaded = time.perf_counter()
     raised = 0

@@ -13,8 +13,9 @@ class SpecError(Exception):
     """A spec file cannot be turned into cases; names the file and the line."""
 
     def __init__(self, path: Path | str, line: int | None, message: str, hint: str = "") -> None:
-        self.path = Path(path)
-        self.line = line
+        # A line read from an inherited file (rnnspec.yamlload.Loc) names that file instead.
+        self.path = Path(getattr(line, "path", None) or path)
+        self.line = int(line) if line is not None else None
         self.message = message
         self.hint = hint
         super().__init__(self.format())

@@ -326,7 +326,9 @@ def _spec_roots(config: pytest.Config) -> list[Path]:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix not in (".yaml", ".yml"):
+    from rnnspec.inherit import is_table_file
+
+    if not is_table_file(file_path):  # a suite or a fragment (``_*.yaml``) is read through its tables
         return None
     resolved = file_path.resolve()
     if any(resolved.is_relative_to(root) for root in _spec_roots(parent.config)):

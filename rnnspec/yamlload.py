@@ -14,6 +14,26 @@ import yaml
 from rnnspec.errors import SpecError
 
 
+class Loc(int):
+    """A line number (1-based) that also knows its file.
+
+    A table inherits keys and rows from ``spec/_suite.yaml`` and from the fragment it
+    ``extends:`` (rnnspec/inherit.py), so the line of a key may be in another file than the
+    table's: every error built from a Loc names the file where the text is (SpecError reads
+    ``.path``). It is an int everywhere else, and serialises as one.
+    """
+
+    path: Path | None
+
+    def __new__(cls, line: int, path: Path | None = None) -> Loc:
+        loc = super().__new__(cls, line)
+        loc.path = path
+        return loc
+
+    def __reduce__(self) -> tuple[type[int], tuple[int]]:
+        return int, (int(self),)  # pickled (xdist, caches) as the plain line number
+
+
 class LineDict(dict[str, Any]):
     """A mapping that knows its own line and the line of each of its keys (1-based)."""
 
@@ -44,9 +64,12 @@ class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     the same marks, parsed several times faster, which every xdist worker pays at collection.
     """
 
+    def _loc(self, mark: yaml.Mark) -> Loc:
+        return Loc(mark.line + 1, Path(self.name))
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         mapping = LineDict()
-        mapping.line = node.start_mark.line + 1
+        mapping.line = self._loc(node.start_mark)
         mapping.key_lines = {}
         own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
         self.flatten_mapping(node)  # merged (<<) pairs now come first; the mapping's own keys override them
@@ -66,13 +89,13 @@ class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
                     )
                 own_keys.add(key)
             mapping[key] = self.construct_object(value_node, deep=True)
-            mapping.key_lines[key] = key_node.start_mark.line + 1
+            mapping.key_lines[key] = self._loc(key_node.start_mark)
         return mapping
 
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:
         items = LineList(self.construct_object(child, deep=True) for child in node.value)
-        items.line = node.start_mark.line + 1
-        items.item_lines = [child.start_mark.line + 1 for child in node.value]
+        items.line = self._loc(node.start_mark)
+        items.item_lines = [self._loc(child.start_mark) for child in node.value]
         return items
 
 

@@ -22,12 +22,12 @@ from rnnspec.reference import reference_call
 from rnnspec.registry import keras_layer_registry
 from rnnspec.relations import flatten
 from rnnspec.runner import to_numpy
-from rnnspec.spec import SpecFile, resolve_node
+from rnnspec.spec import expectation_for, load_table, resolve_node
 from rnnspec.structure import compare, describe
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = keras_layer_registry()
-TABLES = {name: SpecFile(ROOT / "spec" / f"{name}.yaml", REGISTRY) for name in ("simple_rnn", "lstm", "gru")}
+TABLES = {name: load_table(ROOT / "spec" / f"{name}.yaml", REGISTRY) for name in ("simple_rnn", "lstm", "gru")}
 
 
 @st.composite
@@ -57,8 +57,8 @@ def test_shapes_follow_the_table_and_numbers_the_reference(case: dict[str, Any])
     spec = TABLES[case["table"]]
     values = {**spec.defaults, **case["values"]}
     sizes = {**spec.sizes, **case["sizes"]}
-    expectation = spec.expectation_for(values)
-    node = resolve_node(spec.doc["build"], values, sizes)
+    expectation = expectation_for(spec, values)
+    node = resolve_node(spec.template, values, sizes)
     rng = np.random.default_rng(case["seed"])
     shape = (sizes["B"], sizes["T"], sizes["F"])
     x = rng.uniform(-1, 1, shape).astype("float32")

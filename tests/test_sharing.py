@@ -18,7 +18,7 @@ from conftest import GOOD_LSTM, SpecProject
 from rnnspec.calls import CallMemo, call_key, fingerprint, is_stateful, layer_key
 from rnnspec.registry import keras_layer_registry
 from rnnspec.runner import run_case
-from rnnspec.spec import SpecFile
+from rnnspec.spec import expand, load_table
 
 UNROLL_LSTM = (
     GOOD_LSTM.replace("    return_state: $return_state\n", "    return_state: $return_state\n    unroll: $unroll\n")
@@ -32,7 +32,7 @@ def test_unrolled_twins_are_the_core_cases_calls(project: SpecProject) -> None:
     """same_as_loop's twin (unroll=False) is the core table's case: no second call."""
     path = project.write("lstm.yaml", UNROLL_LSTM)
     registry = keras_layer_registry()
-    cases = list(SpecFile(path, registry).cases(("cpu",)))
+    cases = list(expand(load_table(path, registry), ("cpu",)))
     assert [c.table for c in cases] == ["core"] * 4 + ["unroll"] * 4
     memo = CallMemo()
     outcomes = [run_case(case, registry, "cpu:0", memo) for case in cases]
@@ -123,7 +123,7 @@ def test_bidirectional_direction_twins_are_shared_across_merge_mode_and_return_s
     path = project.write("bidirectional.yaml", BIDI_GRU)
     registry = keras_layer_registry()
     memo = CallMemo()
-    outcomes = [run_case(case, registry, "cpu:0", memo) for case in SpecFile(path, registry).cases(("cpu",))]
+    outcomes = [run_case(case, registry, "cpu:0", memo) for case in expand(load_table(path, registry), ("cpu",))]
     assert len(outcomes) == 4
     assert all(o.ok for o in outcomes), [o.problems or o.relation_failures for o in outcomes]
     assert (memo.calls, memo.hits) == (2, 6)
@@ -154,7 +154,7 @@ def test_the_runner_times_what_the_bare_loop_does(project: SpecProject) -> None:
     overhead divides by it): at least build + call, and also there for a call that raises."""
     path = project.write("simple_rnn.yaml", RAISES)
     registry = keras_layer_registry()
-    returned, raised = (run_case(case, registry, "cpu:0") for case in SpecFile(path, registry).cases(("cpu",)))
+    returned, raised = (run_case(case, registry, "cpu:0") for case in expand(load_table(path, registry), ("cpu",)))
     assert returned.ok
     assert raised.ok
     assert raised.actual_text == "raises ValueError"

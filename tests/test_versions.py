@@ -13,7 +13,7 @@ import pytest
 from conftest import SpecProject, line_of
 from rnnspec.errors import SpecErrors
 from rnnspec.registry import keras_layer_registry
-from rnnspec.spec import SpecFile
+from rnnspec.spec import SpecTable, expand, expectation_for, load_table
 from rnnspec.structure import Container
 from rnnspec.versions import describe, holds
 
@@ -50,33 +50,33 @@ expect:
 """
 
 
-def spec_for(project: SpecProject, environment: dict[str, str | None], text: str = GRU_BY_RELEASE) -> SpecFile:
-    return SpecFile(project.write("gru.yaml", text), keras_layer_registry(), environment)
+def spec_for(project: SpecProject, environment: dict[str, str | None], text: str = GRU_BY_RELEASE) -> SpecTable:
+    return load_table(project.write("gru.yaml", text), keras_layer_registry(), environment)
 
 
 def test_rows_follow_the_release(project: SpecProject) -> None:
     old, new = spec_for(project, KERAS2), spec_for(project, KERAS3)
-    old_state = old.expectation_for({"return_state": True})
-    new_state = new.expectation_for({"return_state": True})
+    old_state = expectation_for(old, {"return_state": True})
+    new_state = expectation_for(new, {"return_state": True})
     assert isinstance(old_state.returns, Container)
     assert old_state.returns.kind == "list"
     assert isinstance(new_state.returns, Container)
     assert new_state.returns.kind == "tuple"
     assert old_state.notes == ("Keras 2 returns a list",)
     assert new_state.notes == ()
-    assert old.expectation_for({}).returns_text == new.expectation_for({}).returns_text == "(B, units)"
+    assert expectation_for(old, {}).returns_text == expectation_for(new, {}).returns_text == "(B, units)"
 
 
 def test_an_argument_a_release_lacks(project: SpecProject) -> None:
     """Keras 2 has no use_cudnn: the default builds without it, other values are n/a."""
-    cases = {c.name: c for c in spec_for(project, KERAS2).cases(("cpu",))}
+    cases = {c.name: c for c in expand(spec_for(project, KERAS2), ("cpu",))}
     core, generic = cases["GRU[core-cpu]"], cases["GRU[generic-use_cudnn=false-cpu]"]
     assert "use_cudnn" not in core.node["args"]
     assert core.not_applicable is None
     assert generic.not_applicable == (
         "not applicable: use_cudnn=false: use_cudnn exists with keras>=3 (here keras 2.15.0)"
     )
-    here = {c.name: c for c in spec_for(project, KERAS3).cases(("cpu",))}
+    here = {c.name: c for c in expand(spec_for(project, KERAS3), ("cpu",))}
     assert here["GRU[generic-use_cudnn=false-cpu]"].node["args"]["use_cudnn"] is False
     assert all(c.not_applicable is None for c in here.values())
 
@@ -173,25 +173,25 @@ expect:
 def test_a_row_for_some_releases_wins_over_the_general_rows(project: SpecProject) -> None:
     """The general rows give way to a versioned row's outcome or dtype; returns_as lists tuples."""
     new = spec_for(project, KERAS3, RELEASE_SPECIFIC)
-    assert new.expectation_for({"go_backwards": True}).raises == "ValueError"  # beats (B, units)
-    assert new.expectation_for({"return_state": True}).returns_text == "((B, units), (B, units))"
-    assert new.expectation_for({"go_backwards": True}).layer_defaults == {}
+    assert expectation_for(new, {"go_backwards": True}).raises == "ValueError"  # beats (B, units)
+    assert expectation_for(new, {"return_state": True}).returns_text == "((B, units), (B, units))"
+    assert expectation_for(new, {"go_backwards": True}).layer_defaults == {}
 
     old = spec_for(project, KERAS2, RELEASE_SPECIFIC)
-    backwards = old.expectation_for({"go_backwards": True})
+    backwards = expectation_for(old, {"go_backwards": True})
     assert (backwards.raises, backwards.returns_text, backwards.dtype) == (None, "(B, units)", "float16")
     assert backwards.layer_defaults == {"recurrent_activation": "keras2_hard_sigmoid"}
-    assert old.expectation_for({"return_state": True}).returns_text == "[(B, units), (B, units)]"
-    both = old.expectation_for({"return_state": True, "go_backwards": True})
+    assert expectation_for(old, {"return_state": True}).returns_text == "[(B, units), (B, units)]"
+    both = expectation_for(old, {"return_state": True, "go_backwards": True})
     assert both.returns_text == "[(B, units), [(B, units)]]"
-    assert old.expectation_for({}).dtype == "float32"
+    assert expectation_for(old, {}).dtype == "float32"
 
 
 def test_versioned_rows_that_contradict_each_other_are_an_error(project: SpecProject) -> None:
     text = RELEASE_SPECIFIC + '  - when: {go_backwards: true}\n    versions: {keras: "<3.5"}\n    returns: (B, 1)\n'
     spec_for(project, KERAS3, text)  # on Keras 3.15 the new row does not hold
     with pytest.raises(SpecErrors) as info:
-        spec_for(project, KERAS2, text).cases(("cpu",))
+        expand(spec_for(project, KERAS2, text), ("cpu",))
     assert any("rows contradict each other" in str(e) for e in info.value.errors), info.value.errors
 
 

@@ -1,0 +1,334 @@
+"""Compile one spec file once: every check, then a frozen SpecTable; no Keras.
+
+Reading a table checks all of it, whatever depth the run asks for: the schema, shapes and
+symbols, relation names, versions, the ``standard`` narrowing, and the rows of **every**
+combination the file declares at the exhaustive depth (rnnspec/rules.py), so a missing or
+contradicting row fails at every depth, with its file and line. Expanding a compiled table
+into cases (rnnspec/expand.py) then never raises. The classes a ``build`` names are checked
+against the Keras registry separately (rnnspec/layercheck.py), by the caller that has Keras.
+
+Why one class: the checks share the document and collect every error of the file, so one
+run shows them all (a tavern-like compiler pass); each check is a small method.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rnnspec import behaviours  # noqa: F401 - registers the relations that need twin calls
+from rnnspec.case import DEVICES, Combination, SpecTable, case_flags
+from rnnspec.depth import (
+    EXTRA_CALLS_KEY,
+    check_extra_calls,
+    check_standard,
+    extra_calls_when,
+    in_standard,
+    narrowed_axes,
+    standard_axes,
+    table_axes,
+    without_extra_calls,
+)
+from rnnspec.errors import SpecError, SpecErrors
+from rnnspec.inherit import from_suite, load_document
+from rnnspec.masks import MASK_VALUES
+from rnnspec.nodes import walk
+from rnnspec.reference import ACTIVATIONS
+from rnnspec.relations import RELATIONS
+from rnnspec.rules import Row, RowProblem, expectation, matches
+from rnnspec.structure import Shape, Structure, StructureSyntaxError, parse_structure, structure_symbols
+from rnnspec.templates import REF, build_text, buildable_node
+from rnnspec.validate import validate_document
+from rnnspec.versions import describe as describe_versions
+from rnnspec.versions import holds as versions_hold
+from rnnspec.versions import installed as installed_versions
+from rnnspec.versions import problems as version_problems
+from rnnspec.yamlload import LineDict, LineList
+
+#: Axes the runner interprets itself; every other axis is a constructor argument ($name).
+SPECIAL_AXES: dict[str, Any] = {"mask": "none", "initial_state": False}
+DEFAULT_SIZES = {"B": 2, "T": 5, "F": 3, "units": 4}
+DEFAULT_TOLERANCE = {"float32": 1.0e-5, "float16": 1.0e-2, "bfloat16": 6.0e-2, "float64": 1.0e-10}
+
+
+def compile_table(path: Path, environment: Mapping[str, Any]) -> SpecTable:
+    """The file at ``path`` checked whole against ``environment`` (the versions rows and
+    ``available`` arguments are matched with: rnnspec.kerasapi.versions() in a run); raises
+    SpecErrors with every problem, or SpecError when the file cannot be parsed."""
+    return _Compiler(path, environment).table()
+
+
+class _Compiler:
+    def __init__(self, path: Path, environment: Mapping[str, Any]) -> None:
+        self.path = path
+        self.environment = environment
+        self.errors: list[SpecError] = []
+        self.doc = load_document(path)
+        schema_errors = validate_document(path, self.doc)
+        if schema_errors:
+            raise SpecErrors(schema_errors)
+        self.sizes = {**DEFAULT_SIZES, **self.doc.get("sizes", {})}
+        self.defaults: dict[str, Any] = {**SPECIAL_AXES, **self.doc.get("defaults", {})}
+
+    def err(self, line: int | None, message: str, hint: str = "") -> None:
+        self.errors.append(SpecError(self.path, line, message, hint))
+
+    def table(self) -> SpecTable:
+        doc = self.doc
+        tolerance = self._tolerances()
+        inputs = self._shape("inputs")
+        states = self._structure("states", doc) if "states" in doc else None
+        missing_args = self._missing_arguments()
+        rows = self._rows()
+        xfails = self._xfails()
+        self._check_references(doc["build"])
+        self._check_axes(states)
+        for line, message, hint in check_standard(doc, self.defaults):
+            self.err(line, message, hint)
+        standard_errors = len(self.errors)
+        combinations = self._combinations(rows, states, missing_args) if not self.errors else ()
+        if standard_errors == len(self.errors) and EXTRA_CALLS_KEY in doc.get("standard", {}):
+            self._check_extra_calls(combinations)
+        if self.errors:
+            raise SpecErrors(self.errors)
+        return SpecTable(
+            path=self.path,
+            title=doc["title"],
+            description=doc.get("description", ""),
+            template=doc["build"],
+            build_text=build_text(doc["build"]),
+            inputs=inputs,
+            input_values=doc.get("input_values"),
+            sizes=self.sizes,
+            defaults=self.defaults,
+            states=states,
+            tolerance=tolerance,
+            missing_args=missing_args,
+            seed=int(doc.get("seed", 0)),
+            show_values=bool(doc.get("show_values", False)),
+            combinations=combinations,
+            xfails=tuple(xfails),
+            rows=tuple(rows),
+            document=doc,
+        )
+
+    # --- file-wide settings --------------------------------------------------------------
+
+    def _structure(self, key: str, where: LineDict) -> Structure | None:
+        line = where.line_of(key)
+        try:
+            structure = parse_structure(where[key])
+        except StructureSyntaxError as exc:
+            self.err(line, f"malformed shape expression in {key}: {exc}")
+            return None
+        for symbol in sorted(structure_symbols(structure) - set(self.sizes)):
+            close = difflib.get_close_matches(symbol, list(self.sizes), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known symbols: {', '.join(sorted(self.sizes))}"
+            self.err(line, f"unknown symbol {symbol!r} in {key}", hint)
+        return structure
+
+    def _shape(self, key: str) -> Shape:
+        structure = self._structure(key, self.doc)
+        if structure is not None and not isinstance(structure, Shape):
+            self.err(self.doc.line_of(key), f"{key} must be a single shape such as (B, T, F)")
+        return structure if isinstance(structure, Shape) else Shape(())
+
+    def _tolerances(self) -> dict[str, dict[str, float]]:
+        table: dict[str, dict[str, float]] = {"default": dict(DEFAULT_TOLERANCE)}
+        given = self.doc.get("tolerance", {})
+        for device, per_dtype in given.items():
+            if device != "default" and device not in DEVICES:
+                self.err(
+                    given.line_of(device),
+                    f"tolerance for unknown device {device!r}",
+                    f"devices: default, {', '.join(DEVICES)}",
+                )
+            table.setdefault(device, {}).update(per_dtype)
+        return table
+
+    def _versions_hold(self, conditions: Mapping[str, Any], line: int) -> bool:
+        """Whether a ``versions`` mapping holds here; a malformed one is an error at its line."""
+        malformed = version_problems(conditions)
+        for problem in malformed:
+            self.err(line, f"malformed versions: {problem}")
+        return not malformed and versions_hold(conditions, self.environment)
+
+    def _missing_arguments(self) -> dict[str, str]:
+        """Arguments this release lacks (``available``), each with the reason shown for it."""
+        missing: dict[str, str] = {}
+        available = self.doc.get("available", LineDict())
+        for arg, conditions in available.items():
+            if not self._versions_hold(conditions, available.line_of(arg)):  # malformed: an error anyway
+                missing[arg] = (
+                    f"{arg} exists with {describe_versions(conditions)} "
+                    f"(here {installed_versions(self.environment, conditions)})"
+                )
+        return missing
+
+    def _rows(self) -> list[Row]:
+        """The rows that hold on this release; every row is checked, whichever release."""
+        rows = []
+        expect: LineList = self.doc["expect"]
+        for index, row in enumerate(expect):
+            line = expect.line_of(index)
+            returns = self._structure("returns", row) if "returns" in row else None
+            states = self._structure("states", row) if "states" in row else None
+            for name in [*row.get("relations", []), *(d["relation"] for d in row.get("deviations", []))]:
+                if name not in RELATIONS:
+                    close = difflib.get_close_matches(name, list(RELATIONS), n=1)
+                    hint = f"did you mean {close[0]!r}?" if close else f"known relations: {', '.join(RELATIONS)}"
+                    self.err(row.line_of("relations"), f"unknown relation {name!r}", hint)
+            for arg, value in row.get("layer_defaults", {}).items():
+                if arg.endswith("activation") and value not in ACTIVATIONS:
+                    self.err(
+                        row["layer_defaults"].line_of(arg),
+                        f"layer_defaults: the reference knows no activation {value!r}",
+                        f"known: {', '.join(sorted(ACTIVATIONS))}",
+                    )
+            unknown = [axis for axis in row.get("when", {}) if axis not in self.defaults and axis != "device"]
+            if unknown and from_suite(line):
+                continue  # a suite row about an axis this table lacks does not apply to it
+            for axis in unknown:
+                self.err(row.line_of("when"), f"row matches on unknown axis {axis!r}")
+            versioned = "versions" in row
+            if versioned and not self._versions_hold(row["versions"], row.line_of("versions")):
+                continue  # checked like any row, matched only on the releases it names
+            rows.append(Row(line, row, returns, states, versioned))
+        return rows
+
+    def _xfails(self) -> list[tuple[int, LineDict]]:
+        """The xfail entries that hold on this release, with their lines; every one is checked."""
+        entries: LineList = self.doc.get("xfail", LineList())
+        for index, entry in enumerate(entries):
+            if entry.get("device", "cpu") not in DEVICES:
+                self.err(entries.line_of(index), f"xfail for unknown device {entry['device']!r}")
+        return [
+            (entries.line_of(index), entry)
+            for index, entry in enumerate(entries)
+            if "versions" not in entry or self._versions_hold(entry["versions"], entry.line_of("versions"))
+        ]
+
+    # --- the build template and the axes --------------------------------------------------
+
+    def _check_references(self, node: LineDict) -> None:
+        """Every $name in the template names an axis or a size; every axis is used."""
+        used: set[str] = set()
+        for current in walk(node):
+            class_ref = REF.match(str(current["class"]))
+            if class_ref:
+                used.add(class_ref.group(1))
+            args = current.get("args", LineDict())
+            for arg, value in args.items():
+                if not (isinstance(value, str) and value.startswith("$")):
+                    continue
+                match = REF.match(value)
+                if not match:
+                    self.err(args.line_of(arg), f"malformed reference {value!r}", "write $name, name an axis or a size")
+                    continue
+                if match.group(1) not in self.defaults and match.group(1) not in self.sizes:
+                    self.err(
+                        args.line_of(arg),
+                        f"{value} names no axis and no size",
+                        "declare it under defaults (an axis) or sizes",
+                    )
+                used.add(match.group(1))
+        for axis in sorted(set(self.defaults) - set(SPECIAL_AXES) - used):
+            self.err(
+                self.doc["defaults"].line_of(axis), f"axis {axis!r} is declared but no build argument uses ${axis}"
+            )
+
+    def _check_axes(self, states: Structure | None) -> None:
+        row_states = any("states" in row for row in self.doc["expect"])
+        for name, line, axes in table_axes(self.doc):
+            for axis in axes:
+                if axis not in self.defaults:
+                    close = difflib.get_close_matches(axis, sorted(self.defaults), n=1)
+                    hint = f"did you mean {close[0]!r}?" if close else "declare the axis with a default under defaults"
+                    self.err(line, f"table {name!r} varies unknown axis {axis!r}", hint)
+            for value in axes.get("mask", []):
+                if value not in MASK_VALUES:
+                    self.err(line, f"mask value {value!r} is not one of {', '.join(MASK_VALUES)}")
+            if True in axes.get("initial_state", []) and states is None and not row_states:
+                self.err(line, "initial_state is varied but the file declares no states structure")
+
+    # --- every combination, at the exhaustive depth ----------------------------------------
+
+    def _combinations(
+        self, rows: list[Row], states: Structure | None, missing_args: Mapping[str, str]
+    ) -> tuple[Combination, ...]:
+        out: list[Combination] = []
+        narrowed = narrowed_axes(self.doc)
+        extra_when = extra_calls_when(self.doc)
+        tables = self.doc.get("tables", {})
+        for table, line, axes in table_axes(self.doc):
+            names = list(axes)
+            standard = standard_axes(table, axes, narrowed, self.defaults, tables.get(table, {}))
+            seen: set[str] = set()
+            for combo in itertools.product(*(axes[a] for a in names)):
+                values = {**self.defaults, **dict(zip(names, combo, strict=True))}
+                found = expectation(rows, values, states, list(RELATIONS))
+                if isinstance(found, RowProblem):
+                    self.err(found.line if found.line is not None else line, found.message, found.hint)
+                    continue
+                flags = case_flags(values, tuple(names), self.defaults)
+                if flags in seen:
+                    self.err(
+                        line,
+                        f"table {table!r} declares the combination {flags or 'of defaults'} twice",
+                        "each value may appear once in an axis list",
+                    )
+                    continue
+                seen.add(flags)
+                node, not_applicable = buildable_node(
+                    self.doc["build"], values, self.sizes, self.defaults, missing_args
+                )
+                out.append(
+                    Combination(
+                        table=table,
+                        line=line,
+                        values=values,
+                        varied=tuple(names),
+                        expectation=found,
+                        standard=in_standard(values, standard),
+                        extra_calls_here=extra_when is None or matches(extra_when, values),
+                        node=node,
+                        not_applicable=not_applicable,
+                    )
+                )
+        return tuple(out)
+
+    def _check_extra_calls(self, combinations: tuple[Combination, ...]) -> None:
+        """``extra_calls`` must name values the default depth takes, and leave every extra-call
+        relation a table names running on one of its cases there."""
+        standard: LineDict = self.doc["standard"]
+        narrowed = narrowed_axes(self.doc)
+        tables = self.doc.get("tables", {})
+        taken: dict[str, list[Any]] = {}
+        for table, _line, axes in table_axes(self.doc):
+            for axis, values in standard_axes(table, axes, narrowed, self.defaults, tables.get(table, {})).items():
+                taken.setdefault(axis, []).extend(values)
+        problems = check_extra_calls(standard[EXTRA_CALLS_KEY], self.defaults, taken)
+        for line, message, hint in problems:
+            self.err(line, message, hint)
+        if problems:
+            return
+        named: dict[str, set[str]] = {}
+        ran: dict[str, set[str]] = {}
+        for combination in combinations:
+            if not combination.standard:
+                continue
+            _kept, extra = without_extra_calls(combination.expectation)
+            named.setdefault(combination.table, set()).update(extra)
+            if combination.extra_calls_here:
+                ran.setdefault(combination.table, set()).update(extra)
+        for table, names in named.items():
+            for name in sorted(names - ran.get(table, set())):
+                self.err(
+                    standard.line_of(EXTRA_CALLS_KEY),
+                    f"standard: extra_calls leaves {name} to --rnnspec-depth=exhaustive on every case of "
+                    f"table {table!r} that names it: the default depth would never check it there",
+                    "widen extra_calls (fewer axes) so that it holds on one of those cases",
+                )
