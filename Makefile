@@ -44,7 +44,7 @@ clean:
 
 .PHONY: spec-keys
 
-## make spec-keys: regenerate docs/spec-keys.md from rnnspec/schema.yaml (tests/test_keys_doc.py checks it)
+## make spec-keys: regenerate docs/spec-keys.md from rnnspec/schema.yaml (tests/test_docs.py checks it)
 spec-keys: $(STAMP)
 	$(BIN)/python -m rnnspec.keys_doc docs/spec-keys.md
 

@@ -3,7 +3,7 @@
 The schema is the one place that says which keys a spec file may have; its ``description``
 texts are the one place that says what they mean. This module turns the two into a table of
 key paths, types and descriptions, so that the reference cannot fall behind the schema
-(tests/test_keys_doc.py compares the committed page with a fresh render). It reads YAML only:
+(tests/test_docs.py compares the committed page with a fresh render). It reads YAML only:
 no Keras, no jsonschema.
 
     python -m rnnspec.keys_doc docs/spec-keys.md    # (re)write the page

@@ -1,13 +1,17 @@
-"""docs/spec-keys.md must be exactly what rnnspec.keys_doc renders from rnnspec/schema.yaml now,
-and every key of the schema must say what it means (the page is made of those descriptions).
+"""The user docs stay true: the generated key reference is current, and the pages hold together.
 
-Regenerate with ``python -m rnnspec.keys_doc docs/spec-keys.md`` (or ``make spec-keys``).
+docs/spec-keys.md must be exactly what rnnspec.keys_doc renders from rnnspec/schema.yaml now,
+and every key of the schema must say what it means (the page is made of those descriptions);
+regenerate with ``python -m rnnspec.keys_doc docs/spec-keys.md`` (or ``make spec-keys``).
+README.md, benchmarks/README.md and docs/*.md link only to what exists, carry no commit
+hashes, load averages or issue numbers (a reader cannot see them), and the README stays short.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +96,64 @@ def test_command_writes_the_page_without_importing_keras(tmp_path: Path) -> None
     result = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert out.read_text(encoding="utf-8") == COMMITTED.read_text(encoding="utf-8")
+
+
+# --- the user docs: links that resolve, no lab-notebook residue ----------------------------
+
+USER_DOCS = [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _doc_id(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.mark.parametrize("doc", USER_DOCS, ids=_doc_id)
+def test_relative_links_resolve(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
+    broken = []
+    for target in LINK.findall(text):
+        if "://" in target or target.startswith("mailto:"):
+            continue
+        file, _, anchor = target.partition("#")
+        resolved = (doc.parent / file).resolve() if file else doc
+        if not resolved.exists():
+            broken.append(target)
+        elif anchor and resolved.suffix == ".md":
+            headings = {
+                re.sub(r"[^a-z0-9 _-]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+                for line in resolved.read_text(encoding="utf-8").splitlines()
+                if line.startswith("#")
+            }
+            if anchor not in headings:
+                broken.append(target)
+    assert broken == [], f"{_doc_id(doc)}: links to nothing: {broken}"
+
+
+# A commit hash (7+ hex characters with a digit and a letter), a load average, an issue number.
+RESIDUE = re.compile(
+    r"\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b|load average|\bissues? #?\d+|(?<![\w/])#\d+\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("doc", USER_DOCS, ids=_doc_id)
+def test_no_commit_hashes_load_averages_or_issue_numbers(doc: Path) -> None:
+    found = [
+        f"{_doc_id(doc)}:{number}: {match.group(0)}"
+        for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1)
+        for match in RESIDUE.finditer(line)
+    ]
+    assert found == []
+
+
+def test_residue_pattern_finds_what_it_is_for() -> None:
+    for text in ("measured at commit 23a7e6c", "load average 3.7-5.4", "see issue 13", "fixed in #20983"):
+        assert RESIDUE.search(text), text
+    for text in ("float32 1e-5", "H200", "(B, 1) step mask", "keras>=3.2", "`tf221`", "2026-11-29"):
+        assert not RESIDUE.search(text), text
+
+
+def test_readme_stays_short() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").count("\n")
+    assert lines <= 230, f"README.md has {lines} lines: move details to docs/ (about 200 is the aim)"
