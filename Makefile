@@ -42,6 +42,12 @@ lint: $(STAMP)
 clean:
 	rm -rf build $(VENV)
 
+.PHONY: spec-keys
+
+## make spec-keys: regenerate docs/spec-keys.md from rnnspec/schema.yaml (tests/test_docs.py checks it)
+spec-keys: $(STAMP)
+	$(BIN)/python -m rnnspec.keys_doc docs/spec-keys.md
+
 ## Benchmarks (benchmarks/, not part of the specification run): one forward call per layer.
 ## Stored per environment: .benchmarks/<tf-keras-backend>/<machine>/NNNN_baseline.json
 BENCH_ENV      = $(shell $(BIN)/python benchmarks/envname.py)
