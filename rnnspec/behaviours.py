@@ -112,7 +112,7 @@ def stateful_halves_equal_whole(ctx: RelationContext) -> list[str]:
     first = twin.call_layer(layer, x[:, :half])
     second = twin.call_layer(layer, x[:, half:])
     joined = flatten(second)
-    if ctx.values.get("return_sequences"):
+    if ctx.args.get("return_sequences"):
         joined[0] = np.concatenate([flatten(first)[0], joined[0]], axis=1)
     problems: list[str] = []
     for index, (a, b) in enumerate(zip(flatten(ctx.outputs), joined, strict=True)):
@@ -168,13 +168,13 @@ def padding_equals_truncation(ctx: RelationContext) -> list[str]:
 
 @relation("bidi_equals_two_layers")
 def bidi_equals_two_layers(ctx: RelationContext) -> list[str]:
-    """Each direction equals a separately built layer (forward, and go_backwards=True)
-    holding that direction's half of the weights."""
+    """Each direction equals a separately built layer (forward, and go_backwards=True or the
+    wrapper's own backward_layer) holding that direction's part of the weights."""
     twin = _twin(ctx)
     forward, backward = twin.bidi_directions()
-    n_states = len(flatten(forward)) - 1
+    n_forward, n_backward = len(flatten(forward)) - 1, len(flatten(backward)) - 1
     mine = flatten(ctx.outputs)
-    fwd_states, bwd_states = mine[-2 * n_states : -n_states], mine[-n_states:]
+    fwd_states, bwd_states = mine[-(n_forward + n_backward) : -n_backward], mine[-n_backward:]
     problems: list[str] = []
     for index, (a, b) in enumerate(zip(fwd_states, flatten(forward)[1:], strict=True)):
         problems += ctx.close(a, b, f"forward state {index} vs separate forward layer")

@@ -26,15 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from rnnspec.nodes import walk
+
 
 def is_stateful(node: Mapping[str, Any]) -> bool:
     """Whether any layer in a resolved node tree keeps state between calls."""
-    if node.get("args", {}).get("stateful"):
-        return True
-    children = [node[k] for k in ("layer", "backward_layer") if k in node]
-    cell = node.get("cell")
-    children += cell if isinstance(cell, list) else [cell] if cell is not None else []
-    return any(is_stateful(child) for child in children)
+    return any(n.get("args", {}).get("stateful") for n in walk(node))
 
 
 def _digest(hasher: Any, value: Any) -> None:

@@ -1,7 +1,10 @@
 """The one place that imports Keras and learns which Keras, backend and versions we run.
 
 Keras 3 (``keras``) is preferred; with ``TF_USE_LEGACY_KERAS=1`` we use Keras 2 through
-``tf_keras`` exactly as TensorFlow itself would. Everything else imports Keras from here.
+``tf_keras`` exactly as TensorFlow itself would. Everything else imports Keras from here,
+and every difference between Keras 2 and 3 (or between backends) that the runner meets is a
+small named function here: :func:`to_tensor_mask`, :func:`as_initial_state`,
+:func:`to_numpy`, :func:`accepts_signature_kwargs`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,18 @@ if os.environ.get("TF_USE_LEGACY_KERAS") == "1":  # pragma: no cover - exercised
 else:
     import keras
 
-__all__ = ["backend_name", "keras", "keras_major", "versions"]
+import numpy as np
+
+__all__ = [
+    "accepts_signature_kwargs",
+    "as_initial_state",
+    "backend_name",
+    "keras",
+    "keras_major",
+    "to_numpy",
+    "to_tensor_mask",
+    "versions",
+]
 
 
 def backend_name() -> str:
@@ -32,6 +46,44 @@ def backend_name() -> str:
 
 def keras_major() -> int:
     return int(str(keras.__version__).split(".")[0])
+
+
+def _has_ops() -> bool:
+    """Keras 3 has ``keras.ops`` (backend-neutral tensors); Keras 2 works on TensorFlow's."""
+    return hasattr(keras, "ops")
+
+
+def to_tensor_mask(mask: np.ndarray) -> Any:
+    """A boolean mask as the layer call takes it: a backend tensor in Keras 3, as is in Keras 2."""
+    return keras.ops.convert_to_tensor(mask) if _has_ops() else mask
+
+
+def as_initial_state(states: Any) -> list[Any]:
+    """Initial states as a list: Keras 3 takes NumPy arrays; Keras 2 rejects them, so there
+    every leaf (stacked cells nest a list per cell) becomes a TensorFlow tensor."""
+    if _has_ops():
+        return list(states)
+    import tensorflow as tf
+
+    converted: list[Any] = tf.nest.map_structure(tf.convert_to_tensor, list(states))
+    return converted
+
+
+def to_numpy(value: Any) -> Any:
+    """Returned tensors as float64 NumPy arrays, containers (lists, tuples) kept."""
+    if isinstance(value, list):
+        return [to_numpy(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(to_numpy(v) for v in value)
+    array = keras.ops.convert_to_numpy(value) if _has_ops() else value.numpy()
+    return np.asarray(array).astype(np.float64)
+
+
+def accepts_signature_kwargs() -> bool:
+    """Whether a layer's constructor signatures (through ``**kwargs`` up the MRO) list every
+    argument it accepts. Keras 2 takes some documented arguments through ``**kwargs`` only
+    (``RNN.__init__`` pops ``zero_output_for_mask`` from them), so its signatures cannot say."""
+    return keras_major() >= 3
 
 
 @cache

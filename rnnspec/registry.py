@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnnspec.kerasapi import keras, keras_major
+from rnnspec.kerasapi import accepts_signature_kwargs, keras
 
 
 @dataclass
@@ -53,9 +53,7 @@ def accepted_arguments(cls: type) -> set[str] | None:
     ``zero_output_for_mask`` is accepted by LSTM through RNN. Returns None when a class
     takes arbitrary keyword arguments that we cannot list.
     """
-    if keras_major() < 3:
-        # Keras 2 takes some documented arguments through **kwargs only (RNN.__init__ pops
-        # zero_output_for_mask from them), so its signatures cannot say what is accepted.
+    if not accepts_signature_kwargs():  # Keras 2: its signatures cannot say what is accepted
         return None
     names: set[str] = set()
     for klass in cls.__mro__:

@@ -4,6 +4,10 @@ A table names the relations that hold for a combination (``relations: [output_is
 each name here is a small function that looks at the returned values and says, in a
 sentence, what does not hold. The relations are about Keras's contract, so which of them
 apply where is data in the tables; only their meaning lives here.
+
+Relations read what the layer was built with (``ctx.args``: rnnspec/layerargs.py), never the
+names a table gives its axes: a table that calls ``return_sequences`` something else, or sets
+it as a constant in ``build.args``, gets the same relations.
 """
 
 from __future__ import annotations
@@ -20,11 +24,11 @@ class RelationContext:
     """What a relation may look at: the returned values (float64 numpy) and the case."""
 
     outputs: Any  # the returned structure with numpy leaves
-    values: Mapping[str, Any]  # the case's axis values
+    args: Mapping[str, Any]  # the layer's loop arguments as built (layerargs.built_args), defaults included
     sizes: Mapping[str, int]
     tolerance: float
     mask: np.ndarray | None  # (B, T) bool, time order, or None
-    twin: Any = None  # runner.Twin: builds and calls copies of the layer (rnnspec/behaviours.py)
+    twin: Any = None  # twins.Twin: builds and calls copies of the layer (rnnspec/behaviours.py)
     reference_problems: list[str] | None = None  # differences from the NumPy reference
 
     @property
@@ -72,12 +76,12 @@ def flatten(value: Any) -> list[np.ndarray]:
 
 def _final_step(output: np.ndarray, ctx: RelationContext) -> np.ndarray:
     """The output of the last processed step: the output itself, or its last time step."""
-    return output[:, -1] if ctx.values.get("return_sequences") else output
+    return output[:, -1] if ctx.args.get("return_sequences") else output
 
 
 @relation("matches_reference")
 def matches_reference(ctx: RelationContext) -> list[str]:
-    """Every returned tensor equals the NumPy reference (rnnspec/reference.py) within tolerance.
+    """Every returned tensor equals the NumPy reference (rnnspec/reference/) within tolerance.
 
     Checked on every case without being named; a table names it only to declare a deviation.
     """
@@ -129,7 +133,7 @@ def bidi_forward_states_first(ctx: RelationContext) -> list[str]:
     """Bidirectional (concat) returns forward states then backward states, matching the halves."""
     (out,), fwd_h, bwd_h = _bidi_parts(ctx, 1)
     units = fwd_h.shape[-1]
-    if ctx.values.get("return_sequences"):
+    if ctx.args.get("return_sequences"):
         fwd_last, bwd_last = out[:, -1, :units], out[:, 0, units:]
     else:
         fwd_last, bwd_last = out[:, :units], out[:, units:]
@@ -142,7 +146,7 @@ def bidi_forward_states_first(ctx: RelationContext) -> list[str]:
 def bidi_merge(ctx: RelationContext) -> list[str]:
     """Without sequences, sum/mul/ave/concat merge the two final h exactly as their names say."""
     (out,), fwd_h, bwd_h = _bidi_parts(ctx, 1)
-    mode = ctx.values.get("merge_mode")
+    mode = ctx.args.get("merge_mode")
     merged: dict[str, np.ndarray] = {
         "sum": fwd_h + bwd_h,
         "mul": fwd_h * bwd_h,
@@ -158,7 +162,7 @@ def bidi_merge(ctx: RelationContext) -> list[str]:
 def bidi_unmerged(ctx: RelationContext) -> list[str]:
     """merge_mode=None returns the two directions' outputs first, then their states."""
     (fwd_out, bwd_out), fwd_h, bwd_h = _bidi_parts(ctx, 2)
-    if ctx.values.get("return_sequences"):
+    if ctx.args.get("return_sequences"):
         fwd_last, bwd_last = fwd_out[:, -1], bwd_out[:, 0]
     else:
         fwd_last, bwd_last = fwd_out, bwd_out
@@ -170,7 +174,7 @@ def bidi_unmerged(ctx: RelationContext) -> list[str]:
 def _processing_mask(ctx: RelationContext) -> np.ndarray:
     if ctx.mask is None:
         raise ValueError("this relation needs a mask; the case has mask: none")
-    return ctx.mask[:, ::-1] if ctx.values.get("go_backwards") else ctx.mask
+    return ctx.mask[:, ::-1] if ctx.args.get("go_backwards") else ctx.mask
 
 
 @relation("masked_steps_repeat")

@@ -418,6 +418,57 @@ def test_bidirectional_over_stacked_cells_state_structure() -> None:
     assert [len(r) for r in result[1:]] == [2, 1, 2, 1]
 
 
+def backward_simple(units: int = 1, **args: Any) -> dict[str, Any]:
+    """A Bidirectional node with its own backward_layer (a SimpleRNN reading backwards)."""
+    node = bidi("concat", **args)
+    node["backward_layer"] = simple(units, activation="linear", go_backwards=True, **args)
+    return node
+
+
+def test_bidirectional_backward_layer_has_its_own_weights_and_units() -> None:
+    """Keras's get_weights order: the forward layer's, then the backward layer's (here 2 units)."""
+    # backward: h = [x, -x] + h U with U = [[1, 0], [0, 0]] (h0 accumulates, h1 = -x).
+    backward = [w([1.0, -1.0]), w([1.0, 0.0], [0.0, 0.0]), np.zeros(2)]
+    node = backward_simple(2, return_sequences=True, return_state=True)
+    out, h_fwd, h_bwd = parts(reference_call(node, [*LINEAR_HALF, *backward], seq(1, 2)), 3)
+    # forward [1, 2.5]; backward reads [2, 1]: [2, -2], [3, -1]; flipped to time order
+    np.testing.assert_allclose(out[0], [[1.0, 3.0, -1.0], [2.5, 2.0, -2.0]])
+    np.testing.assert_allclose(flat(h_fwd), [2.5])
+    np.testing.assert_allclose(flat(h_bwd), [3.0, -1.0])
+
+
+def test_bidirectional_backward_layer_keeps_its_arguments() -> None:
+    """The backward layer's own activation is used (not a copy of the forward layer's)."""
+    node = backward_simple()
+    node["backward_layer"]["args"]["activation"] = "relu"
+    weights = [*LINEAR_HALF, w([-1.0]), w([1.0]), np.zeros(1)]
+    out = arr(reference_call(node, weights, seq(1, 2)))
+    np.testing.assert_allclose(flat(out), [2.5, 0.0])  # relu(-2) = 0, relu(-1 + 0) = 0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [({"go_backwards": False}, "other way"), ({"return_sequences": True}, "return_sequences")],
+)
+def test_bidirectional_backward_layer_must_mirror_the_forward_one(change: dict[str, Any], message: str) -> None:
+    node = backward_simple()
+    node["backward_layer"]["args"].update(change)
+    with pytest.raises(ValueError, match=message):
+        reference_call(node, BIDI_WEIGHTS, seq(1, 2))
+
+
+def test_bidirectional_backward_layer_is_masked_and_zeroed_like_the_copy() -> None:
+    """Same numbers as the copied backward layer when the backward layer equals the copy."""
+    mask = np.array([[1, 1, 0]], dtype=bool)
+    args = {"return_sequences": True, "return_state": True}
+    copied = reference_call(bidi("concat", **args), BIDI_WEIGHTS, seq(1, 2, 4), mask=mask)
+    given = reference_call(backward_simple(**args), BIDI_WEIGHTS, seq(1, 2, 4), mask=mask)
+    assert isinstance(copied, tuple)
+    assert isinstance(given, tuple)
+    for a, b in zip(copied, given, strict=True):
+        np.testing.assert_allclose(a, b)
+
+
 # --------------------------------------------------------------------------
 # ConvLSTM
 # --------------------------------------------------------------------------
@@ -549,3 +600,39 @@ def test_misshaped_weights_raise(node: dict[str, Any], weights: list[np.ndarray]
 def test_mask_must_be_batch_by_time() -> None:
     with pytest.raises(ValueError, match="mask"):
         reference_call(simple(), LINEAR_HALF, seq(1, 2), mask=np.ones((1, 3), dtype=bool))
+
+
+# --------------------------------------------------------------------------
+# The package itself
+# --------------------------------------------------------------------------
+
+
+def test_the_reference_imports_no_keras() -> None:
+    """The oracle stays independent: importing it (and computing) loads no Keras nor TensorFlow."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from rnnspec.reference import reference_call\n"
+        "reference_call({'class': 'SimpleRNN', 'args': {'units': 1}}, [np.ones((1, 1))] * 2 + [np.zeros(1)],"
+        " np.ones((1, 2, 1)))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('keras', 'tensorflow', 'tf_keras', 'jax', 'torch')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_layers_are_dispatched_by_a_class_table() -> None:
+    """Every layer and cell class the reference computes is a key of one table."""
+    from rnnspec.reference import BUILDERS
+
+    assert set(BUILDERS) == {
+        *("SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell"),
+        *("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "RNN", "Bidirectional"),
+    }
+
+
+def test_a_cell_alone_is_not_a_layer() -> None:
+    with pytest.raises(NotImplementedError, match="RNN"):
+        reference_call({"class": "LSTMCell", "args": {"units": 1}}, [], seq(1))
