@@ -50,9 +50,14 @@ expect:
   - dtype: float32
 """
 
+#: The table proposed for spec/ (Bidirectional with its own backward_layer), as tested here.
 BACKWARD_LAYER = """\
 rnnspec: 1
 title: BackwardLayer
+description: >
+  keras.layers.Bidirectional(layer, backward_layer=...) with a backward layer of other units:
+  the forward layer's weights come first, the backward layer's after; states come forward
+  first, each direction with its own size.
 inputs: (B, T, F)
 sizes: {B: 2, T: 4, F: 3, units: 2, back_units: 3}
 build:
@@ -69,6 +74,9 @@ cross: {merge_mode: [concat, null], return_sequences: [false, true]}
 tables:
   core: {}
   mask: {merge_mode: [concat], mask: [right]}
+tolerance:
+  # cuDNN kernels compute in TF32 on Ampere and newer GPUs (as spec/bidirectional.yaml).
+  gpu: {float32: 2.0e-4}
 expect:
   - when: {merge_mode: concat, return_sequences: false}
     returns: ((B, units + back_units), (B, units), (B, units), (B, back_units), (B, back_units))
@@ -171,3 +179,10 @@ def test_a_backward_layer_that_computes_wrongly_is_caught(
     for name, outcome in outcomes.items():
         assert "bidi_equals_two_layers" in outcome.relation_failures, (name, _failures(outcomes))
         assert any(p.startswith("reference:") for p in outcome.problems), (name, outcome.problems)
+
+
+def test_the_proposed_backward_layer_table_passes_through_the_plugin(project: SpecProject) -> None:
+    """The table as spec/ would hold it: collected, run and reported like any other."""
+    project.write("bidirectional_backward_layer.yaml", BACKWARD_LAYER)
+    result = project.run("-q")
+    result.assert_outcomes(passed=6)
