@@ -49,10 +49,17 @@ def narrowed_axes(doc: LineDict) -> dict[str, list[str]]:
     }
 
 
-def extra_calls_when(doc: LineDict) -> Mapping[str, Any] | None:
-    """Where the default depth runs the relations that make extra calls; None: everywhere."""
-    when: Mapping[str, Any] | None = doc.get("standard", {}).get(EXTRA_CALLS_KEY)
-    return when
+def extra_calls_when(doc: LineDict, defaults: Mapping[str, Any]) -> LineDict | None:
+    """Where the default depth runs the relations that make extra calls; None: everywhere.
+    What the suite says about an axis the table lacks does not apply to it."""
+    when: LineDict | None = doc.get("standard", {}).get(EXTRA_CALLS_KEY)
+    if when is None:
+        return None
+    applicable = LineDict(
+        {axis: value for axis, value in when.items() if axis in defaults or not from_suite(when.line_of(axis))}
+    )
+    applicable.line, applicable.key_lines = when.line, when.key_lines
+    return applicable
 
 
 def table_axes(doc: LineDict) -> Iterator[tuple[str, int, dict[str, list[Any]]]]:

@@ -7,8 +7,9 @@ contradicting row fails at every depth, with its file and line. Expanding a comp
 into cases (rnnspec/expand.py) then never raises. The classes a ``build`` names are checked
 against the Keras registry separately (rnnspec/layercheck.py), by the caller that has Keras.
 
-Why one class: the checks share the document and collect every error of the file, so one
-run shows them all (a tavern-like compiler pass); each check is a small method.
+Why one class, and over 300 lines: the checks share the document and collect every error of
+the file, so that one run shows them all (a tavern-like compiler pass); each check is a small
+method, and splitting them over modules would pass the same five pieces of state around.
 """
 
 from __future__ import annotations
@@ -261,7 +262,7 @@ class _Compiler:
     ) -> tuple[Combination, ...]:
         out: list[Combination] = []
         narrowed = narrowed_axes(self.doc)
-        extra_when = extra_calls_when(self.doc)
+        extra_when = extra_calls_when(self.doc, self.defaults)
         tables = self.doc.get("tables", {})
         for table, line, axes in table_axes(self.doc):
             names = list(axes)
@@ -310,7 +311,7 @@ class _Compiler:
         for table, _line, axes in table_axes(self.doc):
             for axis, values in standard_axes(table, axes, narrowed, self.defaults, tables.get(table, {})).items():
                 taken.setdefault(axis, []).extend(values)
-        problems = check_extra_calls(standard[EXTRA_CALLS_KEY], self.defaults, taken)
+        problems = check_extra_calls(extra_calls_when(self.doc, self.defaults) or LineDict(), self.defaults, taken)
         for line, message, hint in problems:
             self.err(line, message, hint)
         if problems:

@@ -17,7 +17,7 @@ from conftest import SpecProject
 from rnnspec.calls import CallMemo
 from rnnspec.registry import keras_layer_registry
 from rnnspec.runner import Outcome, reproduction, run_case
-from rnnspec.spec import SpecFile
+from rnnspec.spec import expand, load_table
 
 RENAMED = """\
 rnnspec: 1
@@ -101,7 +101,7 @@ def _run_all(project: SpecProject, name: str, text: str) -> dict[str, Outcome]:
     path = project.write(name, text)
     registry = keras_layer_registry()
     memo = CallMemo()
-    return {case.name: run_case(case, registry, "cpu:0", memo) for case in SpecFile(path, registry).cases(("cpu",))}
+    return {case.name: run_case(case, registry, "cpu:0", memo) for case in expand(load_table(path, registry), ("cpu",))}
 
 
 def _failures(outcomes: dict[str, Outcome]) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def test_go_backwards_set_as_a_constant_reads_reversed(project: SpecProject) -> 
     outcomes = _run_all(project, "constant.yaml", text)
     assert len(outcomes) == 2 + 2 + 2
     assert not _failures(outcomes)
-    case = next(iter(SpecFile(project.root / "spec" / "constant.yaml", keras_layer_registry()).cases(("cpu",))))
+    case = next(iter(expand(load_table(project.root / "spec" / "constant.yaml", keras_layer_registry()), ("cpu",))))
     assert "[:, ::-1]" in reproduction(case)
 
 

@@ -232,3 +232,24 @@ def test_reading_a_table_imports_no_keras() -> None:
     found = json.loads(out.stdout.strip().splitlines()[-1])
     assert found["cases"] > 100
     assert found["heavy"] == []
+
+
+def test_what_the_suite_says_of_an_axis_a_table_lacks_does_not_apply_to_it(project: SpecProject) -> None:
+    """The suite narrows go_backwards and samples extra calls by return_state; a table without
+    those axes is not narrowed and raises no error, while the same text in the table itself is one."""
+    suite = (
+        "standard:\n  go_backwards: [core]\n  extra_calls: {return_sequences: true, return_state: true}\n"
+        "expect:\n  - when: {dtype: mixed_float16}\n    dtype: float16\n"
+    )
+    project.write("_suite.yaml", suite)
+    table = FRAGMENT.replace("return_state", "return_sequences").replace(
+        "- when: {return_sequences: false}\n    returns: (B, units)",
+        "- when: {return_sequences: false}\n    returns: (B, units)\n  - when: {return_sequences: true}\n    returns: (B, T, units)",
+    )
+    text = "title: Plain\ninputs: (B, T, F)\nsizes: {B: 1, T: 3, F: 2, units: 2}\n" + table
+    path = project.write("plain.yaml", text)
+    loaded = load_table(path, keras_layer_registry())
+    assert len(expand(loaded, ("cpu",), "standard")) == len(expand(loaded, ("cpu",), "exhaustive")) == 2
+    own = text + "standard:\n  extra_calls: {return_state: true}\n"
+    with pytest.raises(SpecErrors, match="extra_calls names 'return_state', which is not an axis"):
+        load_table(project.write("plain.yaml", own), keras_layer_registry())
