@@ -1,166 +1,46 @@
 """reports/compat.md: what changed between the environments of the version matrix.
 
-Reads the condensed per-environment files (``rnnspec.compat``) and writes one page: the
-environments, a per-table summary, the contract points whose result is not the same
+Reads the condensed per-environment files (``rnnspec.compat.condensed``) and writes one page:
+the environments, a per-table summary, the contract points whose result is not the same
 everywhere, and one section per pair of consecutive environments saying what changed
-(status, returned structure, container, dtype, relations, reference error). Points that
-agree everywhere are only counted, and long lists fold away (``<details>``), so the page
-stays short when the environments agree and readable at 1,800 points x 11 environments.
-The output depends only on the inputs, byte for byte: everything is sorted and nothing
-reads the clock or the machine.
+(``rnnspec.compat.compare``: status, returned structure, container, dtype, relations,
+reference error). Points that agree everywhere are only counted, and long lists fold away
+(``<details>``), so the page stays short when the environments agree and readable at 1,800
+points x 11 environments. The output depends only on the inputs, byte for byte: everything is
+sorted and nothing reads the clock or the machine.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 
-from rnnspec.compat import NOT_APPLICABLE, RENDER_COMMAND, CompatError, Environment, Point
+from rnnspec.compat.compare import (
+    FAIL_BUCKET,
+    NA_BUCKET,
+    PASS_BUCKET,
+    SKIP_BUCKET,
+    Change,
+    bare,
+    bucket,
+    changes,
+    kind_rank,
+    outcome,
+    returned,
+    shown_outcome,
+)
+from rnnspec.compat.condensed import CompatError, Environment, Point
+from rnnspec.compat.environments import DEFAULT_DIR, load_directory
+from rnnspec.status import PASSED
 
-#: Below this, float32 errors vary from process to process (as in contract.md's bounds), so
-#: a reference error "moves" only when it moves above the floor.
-ERROR_FLOOR = 1e-6
-#: A reference error that grows or shrinks by more than this factor is listed as a change.
-ERROR_JUMP = 10.0
+RENDER_COMMAND: Final = "python -m rnnspec.compat render"
+DEFAULT_OUT: Final = Path("reports/compat.md")
+
 #: A pair section lists at most this many changed points (the weightiest); the rest are counted.
 PAIR_ROWS = 200
-
-_EXCEPTION = re.compile(r"([A-Za-z_][\w.]*)(?::|$)")
-_DTYPE = re.compile(r"@\w+")
-_TRAILING_COMMA = re.compile(r",\s*\)")
-
-# What a record's status means here: the word a cell shows, and the summary bucket.
-_OUTCOME = {
-    "passed": "pass",
-    "xfailed": "xfail",
-    "failed": "FAIL",
-    "error": "FAIL",
-    "xpassed": "xpass",
-    "unfinished": "not finished",
-    "skipped": "skip",
-    NOT_APPLICABLE: "n/a",
-}
-_BUCKET = {"pass": 0, "xfail": 0, "n/a": 2, "skip": 3}  # anything else counts as failed (1)
-_BARE = {"skip", "n/a", "not finished", "not run"}  # outcomes that return nothing to show
-
-
-# --- compare --------------------------------------------------------------------------------
-
-
-def outcome(record: Mapping[str, Any] | None) -> str:
-    """The word a cell shows for a record's status: pass, FAIL, xfail, n/a, skip, not run..."""
-    if record is None:
-        return "not run"
-    return _OUTCOME.get(str(record["status"]), str(record["status"]))
-
-
-def returned(record: Mapping[str, Any] | None) -> str:
-    """What the call returned, in the tables' notation, or the exception it raised unasked.
-
-    Only the exception's type: its message changes wording between releases.
-    """
-    if record is None or outcome(record) in _BARE:
-        return ""
-    if record.get("actual"):
-        return str(record["actual"])
-    if record.get("error"):
-        match = _EXCEPTION.match(str(record["error"]))
-        return f"raised {match.group(1) if match else record['error']}"
-    return ""
-
-
-def _containers_as_tuples(text: str) -> str:
-    return _TRAILING_COMMA.sub(")", text.replace("[", "(").replace("]", ")"))
-
-
-def structure_change(before: str, after: str) -> str:
-    """Name how two returned structures differ: the kinds an upgrade guard must tell apart."""
-    raised = (before.startswith(("raises ", "raised ")), after.startswith(("raises ", "raised ")))
-    if raised == (False, True):
-        return "raises instead of returning"
-    if raised == (True, False):
-        return "returns instead of raising"
-    if all(raised):
-        return "raises another exception"
-    if _containers_as_tuples(before) == _containers_as_tuples(after):
-        return "container (list <-> tuple)"
-    if _DTYPE.sub("", before) == _DTYPE.sub("", after):
-        return "dtype"
-    if _DTYPE.sub("", _containers_as_tuples(before)) == _DTYPE.sub("", _containers_as_tuples(after)):
-        return "container and dtype"
-    return "structure (shapes, nesting or count)"
-
-
-def _broken(record: Mapping[str, Any]) -> set[str]:
-    """Relations that did not hold: failures plus documented deviations (seen as expected)."""
-    return set(record.get("relation_failures") or {}) | set(record.get("deviations") or [])
-
-
-def _error(record: Mapping[str, Any]) -> float | None:
-    value = record.get("max_error")
-    if value is None or isinstance(value, bool):
-        return None
-    number = float(value)
-    return math.inf if math.isnan(number) else number
-
-
-def _moved(before: float, after: float) -> bool:
-    low, high = sorted((max(before, ERROR_FLOOR), max(after, ERROR_FLOOR)))
-    return high > low * ERROR_JUMP
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str  # what the summary counts, e.g. "status: pass -> FAIL"
-    detail: str  # what the point's row says, e.g. "reference error 1e-07 -> 3e-03"
-
-
-def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[Change]:
-    """Everything that differs for one contract point between two environments."""
-    if before is None and after is None:
-        return []
-    if before is None:
-        return [Change("added: only in the later environment", "added")]
-    if after is None:
-        return [Change("removed: only in the earlier environment", "removed")]
-    found: list[Change] = []
-    was, now = outcome(before), outcome(after)
-    if was != now:
-        found.append(Change(f"status: {was} -> {now}", f"{was} -> {now}"))
-    old, new = returned(before), returned(after)
-    if old and new and old != new:
-        kind = structure_change(old, new)
-        found.append(Change(kind, kind))
-    if before.get("reference") == "checked" and after.get("reference") == "checked":
-        was_broken, now_broken = _broken(before), _broken(after)
-        for name in sorted(now_broken - was_broken):
-            found.append(Change(f"relation {name} stopped holding", f"{name} stopped holding"))
-        for name in sorted(was_broken - now_broken):
-            found.append(Change(f"relation {name} started holding", f"{name} started holding"))
-        old_error, new_error = _error(before), _error(after)
-        if old_error is not None and new_error is not None and _moved(old_error, new_error):
-            found.append(
-                Change(
-                    f"reference error moved more than {ERROR_JUMP:g}x",
-                    f"reference error {old_error:.1e} -> {new_error:.1e}",
-                )
-            )
-    return found
-
-
-def _kind_rank(kind: str) -> tuple[int, str]:
-    # Container changes last: a Keras 2 <-> 3 step has hundreds, and the matrix lists them all.
-    order = ("status", "raises", "returns", "structure", "dtype", "relation", "reference", "container", "added")
-    rank = next((i for i, prefix in enumerate(order) if kind.startswith(prefix)), len(order))
-    return rank, kind
-
-
-# --- render ---------------------------------------------------------------------------------
 
 
 def _cell(text: str) -> str:
@@ -255,7 +135,7 @@ def _summary(envs: Sequence[Environment], index: _Index) -> list[str]:
     for env in envs:
         tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         for (_, device), record in env.cases.items():
-            tally[(str(record["file"]), device)][_BUCKET.get(outcome(record), 1)] += 1
+            tally[(str(record["file"]), device)][bucket(record)] += 1
         tallies.append(tally)
     for row in sorted({(index.file(p), p[1]) for p in index.points}):
         cells = []
@@ -264,8 +144,8 @@ def _summary(envs: Sequence[Environment], index: _Index) -> list[str]:
             if not any(counts):
                 cells.append("not run")
                 continue
-            failed = f"**{counts[1]}**" if counts[1] else "0"
-            cells.append(f"{counts[0]}/{failed}/{counts[2]}/{counts[3]}")
+            failed = f"**{counts[FAIL_BUCKET]}**" if counts[FAIL_BUCKET] else "0"
+            cells.append(f"{counts[PASS_BUCKET]}/{failed}/{counts[NA_BUCKET]}/{counts[SKIP_BUCKET]}")
         out.append(f"| {_cell(index.title(row[0]))} | {row[1]} | " + " | ".join(cells) + " |")
     return out
 
@@ -286,11 +166,12 @@ def _row(point: Point, envs: Sequence[Environment]) -> tuple[tuple[str, ...], st
     cells = []
     for env in envs:
         record = env.cases.get(point)
-        word, text = outcome(record), returned(record)
+        text = returned(record)
         if text and text not in names:
             names[text] = _letters(len(names))
-        shown = "**FAIL**" if word == "FAIL" else word
-        cells.append(shown if not text else names[text] if word == "pass" else f"{shown} {names[text]}")
+        shown = shown_outcome(record)
+        passed = record is not None and record["status"] == PASSED
+        cells.append(shown if not text else names[text] if passed else f"{shown} {names[text]}")
     legend = "; ".join(f"{name}: {_code(text)}" for text, name in names.items()) or "-"
     return tuple(cells), legend
 
@@ -363,11 +244,10 @@ def _version_delta(before: Environment, after: Environment) -> str:
 def _shown(record: Mapping[str, Any] | None) -> str:
     """A record in a pair section: its status, what it returned, the error's first line, and
     why it was not applicable or skipped (the argument a version lacks, say)."""
-    word = outcome(record)
-    parts = ["**FAIL**" if word == "FAIL" else word]
     if record is None:
-        return word
-    if word not in _BARE:
+        return outcome(record)
+    parts = [shown_outcome(record)]
+    if not bare(record):
         if record.get("actual"):
             parts.append(_code(str(record["actual"])))
         if record.get("error"):
@@ -397,13 +277,13 @@ def _pair(before: Environment, after: Environment, index: _Index) -> list[str]:
         "| change | points | tables |",
         "|---|---|---|",
     ]
-    for kind in sorted(kinds, key=_kind_rank):
+    for kind in sorted(kinds, key=kind_rank):
         where = ", ".join(f"{_cell(title)} {n:,}" for title, n in sorted(kinds[kind].items()))
         out.append(f"| {_cell(kind)} | {sum(kinds[kind].values()):,} | {where} |")
     # The weightiest changes first (status, raising, structure ... reference error, container),
     # each group in the tables' order; past PAIR_ROWS the rest are only counted. A Keras 2 -> 3
     # step changes the container of ~800 points, which the matrix above lists anyway.
-    found.sort(key=lambda item: min(_kind_rank(c.kind)[0] for c in item[1]))
+    found.sort(key=lambda item: min(kind_rank(c.kind)[0] for c in item[1]))
     shown = found[:PAIR_ROWS]
     out += [
         "",
@@ -420,7 +300,7 @@ def _pair(before: Environment, after: Environment, index: _Index) -> list[str]:
         )
     if len(found) > len(shown):
         rest = Counter(kind for _, point_changes in found[len(shown) :] for kind in {c.kind for c in point_changes})
-        listed = ", ".join(f"{_cell(kind)} {n:,}" for kind, n in sorted(rest.items(), key=lambda kv: _kind_rank(kv[0])))
+        listed = ", ".join(f"{_cell(kind)} {n:,}" for kind, n in sorted(rest.items(), key=lambda kv: kind_rank(kv[0])))
         out += [
             "",
             f"And {len(found) - len(shown):,} more points, counted above and not listed here ({listed}):",
@@ -443,3 +323,9 @@ def render(envs: Sequence[Environment], missing: Sequence[str] = ()) -> str:
     for before, after in pairwise(envs):
         out += _pair(before, after, index)
     return "\n".join(out) + "\n"
+
+
+def render_directory(directory: Path = DEFAULT_DIR) -> str:
+    """What ``render`` writes for DIRECTORY, as a string: the currency test compares it."""
+    envs, missing = load_directory(directory)
+    return render(envs, missing)
