@@ -30,7 +30,7 @@ from rnnspec.compat import (
     render_directory,
     short,
 )
-from rnnspec.compat import report as compat_report
+from rnnspec.compat import pairs as compat_pairs
 from rnnspec.compat.__main__ import main
 from rnnspec.compat.compare import structure_change
 from rnnspec.compat.condensed import load_environment
@@ -316,7 +316,7 @@ def test_render_names_container_and_structure_changes(tmp_path: Path) -> None:
 def test_pair_lists_the_weightiest_changes_first_and_counts_the_rest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(compat_report, "PAIR_ROWS", 2)
+    monkeypatch.setattr(compat_pairs, "PAIR_ROWS", 2)
     compat = tmp_path / "compat"
     write_manifest(compat, "keras2", "keras3")
     old = keras2(baseline())

@@ -9,6 +9,8 @@ imports one listed after it):
 - ``environments``: the manifest (environment order) and the folder of condensed files;
 - ``condense``: results.json -> the condensed document;
 - ``compare``: what differs for one contract point between two environments;
+- ``page``: Markdown helpers and the index of contract points the page walks;
+- ``pairs``: the page's sections comparing consecutive environments;
 - ``report``: the page, reports/compat.md;
 - ``__main__``: the command line, ``python -m rnnspec.compat condense|render``.
 

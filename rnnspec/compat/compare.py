@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rnnspec.status import NOT_APPLICABLE, PASSED, SKIPPED, UNFINISHED, XFAILED
-from rnnspec.status_text import FAILING, marked, word
+from rnnspec.status_text import marked, word
 
 #: Below this, float32 errors vary from process to process (as in contract.md's bounds), so
 #: a reference error "moves" only when it moves above the floor.
@@ -45,10 +45,6 @@ def outcome(record: Mapping[str, Any] | None) -> str:
 def shown_outcome(record: Mapping[str, Any] | None) -> str:
     """The word as a cell sets it: failing statuses in bold."""
     return NOT_RUN if record is None else marked(str(record["status"]))
-
-
-def failing(record: Mapping[str, Any] | None) -> bool:
-    return record is not None and record["status"] in FAILING
 
 
 def bucket(record: Mapping[str, Any]) -> int:

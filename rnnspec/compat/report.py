@@ -23,63 +23,19 @@ from rnnspec.compat.compare import (
     NA_BUCKET,
     PASS_BUCKET,
     SKIP_BUCKET,
-    Change,
-    bare,
     bucket,
-    changes,
-    kind_rank,
     outcome,
     returned,
     shown_outcome,
 )
 from rnnspec.compat.condensed import CompatError, Environment, Point
 from rnnspec.compat.environments import DEFAULT_DIR, load_directory
+from rnnspec.compat.page import PointIndex, cell, code, count
+from rnnspec.compat.pairs import pair_section
 from rnnspec.status import PASSED
 
 RENDER_COMMAND: Final = "python -m rnnspec.compat render"
 DEFAULT_OUT: Final = Path("reports/compat.md")
-
-#: A pair section lists at most this many changed points (the weightiest); the rest are counted.
-PAIR_ROWS = 200
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def _code(text: str) -> str:
-    return f"`{_cell(text)}`" if text else ""
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-class _Index:
-    """The union of every environment's contract points, in the tables' order."""
-
-    def __init__(self, envs: Sequence[Environment]) -> None:
-        self.envs = envs
-        first: dict[Point, Mapping[str, Any]] = {}
-        for env in envs:
-            for point, record in env.cases.items():
-                first.setdefault(point, record)
-        self.first = first
-        self.points = sorted(first, key=lambda p: (first[p]["file"], first[p]["order"], p[0], p[1]))
-        self.titles: dict[str, str] = {}
-        for env in envs:
-            for file, title in env.titles.items():
-                self.titles.setdefault(file, str(title))
-
-    def file(self, point: Point) -> str:
-        return str(self.first[point]["file"])
-
-    def title(self, file: str) -> str:
-        return self.titles.get(file, file)
-
-    def label(self, point: Point) -> str:
-        """The case key without its file, e.g. ``LSTM[mask-seq]``."""
-        return point[0].split("::", 1)[-1]
 
 
 def _versions_cells(versions: Mapping[str, Any]) -> list[str]:
@@ -88,7 +44,7 @@ def _versions_cells(versions: Mapping[str, Any]) -> list[str]:
     return [str(versions.get(k) or "-") for k in known[:5]] + [others or "-"]
 
 
-def _header(envs: Sequence[Environment], missing: Sequence[str], index: _Index) -> list[str]:
+def _header(envs: Sequence[Environment], missing: Sequence[str], index: PointIndex) -> list[str]:
     out = [
         "# Compatibility matrix: the tables across TensorFlow, Keras and backends",
         "",
@@ -110,15 +66,15 @@ def _header(envs: Sequence[Environment], missing: Sequence[str], index: _Index) 
     for env in envs:
         run = "complete" if env.complete else "**incomplete**"
         if env.spec_errors:
-            run += f", **{_count(len(env.spec_errors), 'spec error')}**"
+            run += f", **{count(len(env.spec_errors), 'spec error')}**"
         cells = [f"`{env.name}`", *_versions_cells(env.versions), f"{len(env.cases):,}", run]
-        out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        out.append("| " + " | ".join(cell(c) for c in cells) + " |")
     if missing:
         out += ["", "Listed in `environments.txt` but not recorded yet: " + ", ".join(f"`{m}`" for m in missing) + "."]
     return out
 
 
-def _summary(envs: Sequence[Environment], index: _Index) -> list[str]:
+def _summary(envs: Sequence[Environment], index: PointIndex) -> list[str]:
     out = [
         "",
         "## Summary",
@@ -146,7 +102,7 @@ def _summary(envs: Sequence[Environment], index: _Index) -> list[str]:
                 continue
             failed = f"**{counts[FAIL_BUCKET]}**" if counts[FAIL_BUCKET] else "0"
             cells.append(f"{counts[PASS_BUCKET]}/{failed}/{counts[NA_BUCKET]}/{counts[SKIP_BUCKET]}")
-        out.append(f"| {_cell(index.title(row[0]))} | {row[1]} | " + " | ".join(cells) + " |")
+        out.append(f"| {cell(index.title(row[0]))} | {row[1]} | " + " | ".join(cells) + " |")
     return out
 
 
@@ -172,11 +128,11 @@ def _row(point: Point, envs: Sequence[Environment]) -> tuple[tuple[str, ...], st
         shown = shown_outcome(record)
         passed = record is not None and record["status"] == PASSED
         cells.append(shown if not text else names[text] if passed else f"{shown} {names[text]}")
-    legend = "; ".join(f"{name}: {_code(text)}" for text, name in names.items()) or "-"
+    legend = "; ".join(f"{name}: {code(text)}" for text, name in names.items()) or "-"
     return tuple(cells), legend
 
 
-def _differences(envs: Sequence[Environment], index: _Index) -> list[str]:
+def _differences(envs: Sequence[Environment], index: PointIndex) -> list[str]:
     differing: dict[str, list[Point]] = defaultdict(list)
     per_file: Counter[str] = Counter()
     skipped_everywhere = 0
@@ -211,7 +167,7 @@ def _differences(envs: Sequence[Environment], index: _Index) -> list[str]:
         patterns = Counter(cells for _, cells, _ in rows)
         out += [
             "",
-            f"### {_cell(index.title(file))} (`{file}`): {len(rows):,} of {per_file[file]:,} points differ",
+            f"### {cell(index.title(file))} (`{file}`): {len(rows):,} of {per_file[file]:,} points differ",
             "",
             f"| points | {columns} |",
             "|---|" + "---|" * len(envs),
@@ -226,94 +182,16 @@ def _differences(envs: Sequence[Environment], index: _Index) -> list[str]:
             "|---|---|" + "---|" * len(envs) + "---|",
         ]
         for point, cells, legend in rows:
-            out.append(f"| {_code(index.label(point))} | {point[1]} | " + " | ".join(cells) + f" | {legend} |")
+            out.append(f"| {code(index.label(point))} | {point[1]} | " + " | ".join(cells) + f" | {legend} |")
         out += ["", "</details>"]
     return out
-
-
-def _version_delta(before: Environment, after: Environment) -> str:
-    keys = sorted((set(before.versions) | set(after.versions)) - {"python_minor"})
-    moved = [
-        f"{k} {before.versions.get(k) or '-'} -> {after.versions.get(k) or '-'}"
-        for k in keys
-        if before.versions.get(k) != after.versions.get(k)
-    ]
-    return "Versions: " + ("; ".join(moved) if moved else "the same") + "."
-
-
-def _shown(record: Mapping[str, Any] | None) -> str:
-    """A record in a pair section: its status, what it returned, the error's first line, and
-    why it was not applicable or skipped (the argument a version lacks, say)."""
-    if record is None:
-        return outcome(record)
-    parts = [shown_outcome(record)]
-    if not bare(record):
-        if record.get("actual"):
-            parts.append(_code(str(record["actual"])))
-        if record.get("error"):
-            parts.append(_code(str(record["error"])))
-    elif record.get("reason"):
-        parts.append(f"({_cell(str(record['reason']))})")
-    return " ".join(parts)
-
-
-def _pair(before: Environment, after: Environment, index: _Index) -> list[str]:
-    out = ["", f"### `{before.name}` -> `{after.name}`", "", _version_delta(before, after), ""]
-    found: list[tuple[Point, list[Change]]] = []
-    for point in index.points:
-        point_changes = changes(before.cases.get(point), after.cases.get(point))
-        if point_changes:
-            found.append((point, point_changes))
-    both = len(set(before.cases) & set(after.cases))
-    if not found:
-        return [*out, f"Nothing changed in the {both:,} contract points both ran."]
-    kinds: dict[str, Counter[str]] = defaultdict(Counter)
-    for point, point_changes in found:
-        for kind in sorted({c.kind for c in point_changes}):
-            kinds[kind][index.title(index.file(point))] += 1
-    out += [
-        f"{len(found):,} of {len(index.points):,} contract points changed ({both:,} ran in both).",
-        "",
-        "| change | points | tables |",
-        "|---|---|---|",
-    ]
-    for kind in sorted(kinds, key=kind_rank):
-        where = ", ".join(f"{_cell(title)} {n:,}" for title, n in sorted(kinds[kind].items()))
-        out.append(f"| {_cell(kind)} | {sum(kinds[kind].values()):,} | {where} |")
-    # The weightiest changes first (status, raising, structure ... reference error, container),
-    # each group in the tables' order; past PAIR_ROWS the rest are only counted. A Keras 2 -> 3
-    # step changes the container of ~800 points, which the matrix above lists anyway.
-    found.sort(key=lambda item: min(kind_rank(c.kind)[0] for c in item[1]))
-    shown = found[:PAIR_ROWS]
-    out += [
-        "",
-        f"<details><summary>The {len(found):,} changed points, weightiest change first</summary>",
-        "",
-        f"| case | device | what changed | `{before.name}` | `{after.name}` |",
-        "|---|---|---|---|---|",
-    ]
-    for point, point_changes in shown:
-        what = "; ".join(c.detail for c in point_changes)
-        out.append(
-            f"| {_code(index.label(point))} | {point[1]} | {_cell(what)} | "
-            f"{_shown(before.cases.get(point))} | {_shown(after.cases.get(point))} |"
-        )
-    if len(found) > len(shown):
-        rest = Counter(kind for _, point_changes in found[len(shown) :] for kind in {c.kind for c in point_changes})
-        listed = ", ".join(f"{_cell(kind)} {n:,}" for kind, n in sorted(rest.items(), key=lambda kv: kind_rank(kv[0])))
-        out += [
-            "",
-            f"And {len(found) - len(shown):,} more points, counted above and not listed here ({listed}):",
-            "the matrix above shows those whose result differs, `reports/compat/*.json` has every one.",
-        ]
-    return [*out, "", "</details>"]
 
 
 def render(envs: Sequence[Environment], missing: Sequence[str] = ()) -> str:
     """reports/compat.md from the environments, in the order given. Byte-for-byte deterministic."""
     if not envs:
         raise CompatError("no environment has results yet: run the matrix (tox -m ...) first")
-    index = _Index(envs)
+    index = PointIndex(envs)
     out = _header(envs, missing, index) + _summary(envs, index)
     if len(envs) == 1:
         out += ["", "Only one environment has results: nothing to compare yet."]
@@ -321,7 +199,7 @@ def render(envs: Sequence[Environment], missing: Sequence[str] = ()) -> str:
     out += _differences(envs, index)
     out += ["", "## Between consecutive environments"]
     for before, after in pairwise(envs):
-        out += _pair(before, after, index)
+        out += pair_section(before, after, index)
     return "\n".join(out) + "\n"
 
 
