@@ -125,7 +125,7 @@ def test_readers_refuse_another_format_and_take_an_untagged_file(real_results: d
     with pytest.raises(ResultsFormatError, match="format 'rnnspec-results/2', but this rnnspec reads"):
         check_format(_broken(real_results, "other format"), "results.json")
     check_format(_broken(real_results, "untagged"), "results.json")  # written before the tag: format 1
-    with pytest.raises(ResultsFormatError, match="not a results.json"):
+    with pytest.raises(ResultsFormatError, match=r"not a results\.json"):
         check_format([], "results.json")
 
 
