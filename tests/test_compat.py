@@ -648,3 +648,13 @@ def test_the_command_runs_as_a_module() -> None:
     )
     assert result.returncode == 2
     assert "rnnspec.compat: error: nowhere/environments.txt: missing" in result.stderr
+
+
+def test_the_command_needs_the_standard_library_only() -> None:
+    """`tox -e compat` renders without installing anything (skip_install, no deps)."""
+    code = (
+        "import sys, rnnspec.compat.__main__; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'yaml', 'jsonschema', 'pytest', 'keras'}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
