@@ -9,7 +9,7 @@ from rnnspec.status_text import FAILING, WORDS, marked, word
 def test_every_status_has_one_word_and_no_other_key() -> None:
     assert set(WORDS) == set(STATUSES)
     assert len(set(WORDS.values())) == len(WORDS)  # no two statuses read alike
-    assert FAILING < set(STATUSES)
+    assert FAILING.issubset(STATUSES)
 
 
 def test_the_words_the_pages_show() -> None:
@@ -28,5 +28,5 @@ def test_the_words_the_pages_show() -> None:
 
 
 def test_failing_statuses_are_those_that_fail_a_run() -> None:
-    assert FAILING == {"failed", "error", "xpassed", "unfinished"}
+    assert sorted(FAILING) == ["error", "failed", "unfinished", "xpassed"]
     assert set(RAN) - FAILING == {"passed", "xfailed"}
