@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rnnspec.results import tagged
+from rnnspec.results import ResultsFormatError, check_format, tagged
 from rnnspec.status import XFAILED
 from rnnspec.status_text import marked, word
 
@@ -237,6 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("contract", type=Path)
     args = parser.parse_args(argv)
     data = json.loads(args.results.read_text(encoding="utf-8"))
+    try:
+        check_format(data, str(args.results))
+    except ResultsFormatError as exc:
+        print(f"rnnspec.reports: error: {exc}", file=sys.stderr)
+        return 2
     write_contract(args.contract, data["cases"], data["meta"])
     return 0
 

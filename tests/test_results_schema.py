@@ -156,3 +156,18 @@ def test_the_schema_is_package_data() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert SCHEMA_FILE in config["tool"]["setuptools"]["package-data"]["rnnspec"]
     assert (ROOT / "rnnspec" / SCHEMA_FILE).is_file()
+
+
+def test_the_contract_command_refuses_another_format(
+    real_results: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rnnspec.reports import main
+
+    source = tmp_path / "results.json"
+    source.write_text(json.dumps(_broken(real_results, "other format")), encoding="utf-8")
+    assert main([str(source), str(tmp_path / "contract.md")]) == 2
+    assert "format 'rnnspec-results/2', but this rnnspec reads 'rnnspec-results/1' only" in capsys.readouterr().err
+    assert not (tmp_path / "contract.md").exists()
+    source.write_text(json.dumps(real_results), encoding="utf-8")
+    assert main([str(source), str(tmp_path / "contract.md")]) == 0
+    assert "# What Keras recurrent layers return" in (tmp_path / "contract.md").read_text(encoding="utf-8")

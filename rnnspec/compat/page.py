@@ -13,14 +13,17 @@ from rnnspec.compat.condensed import Environment, Point
 
 
 def cell(text: str) -> str:
+    """TEXT made safe inside a Markdown table cell."""
     return text.replace("|", "\\|")
 
 
 def code(text: str) -> str:
+    """TEXT as inline code in a cell; nothing for no text."""
     return f"`{cell(text)}`" if text else ""
 
 
 def count(n: int, word: str) -> str:
+    """``1 spec error``, ``1,204 spec errors``."""
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
