@@ -53,7 +53,7 @@ def round_error(value: float) -> float | str:
 _REASON_KEY = {NOT_APPLICABLE: "not_applicable", SKIPPED: "skip_reason", XFAILED: "xfail_reason"}
 
 
-def _reason(record: Mapping[str, Any], where: str) -> Any:
+def _reason(record: Mapping[str, Any], where: str) -> str | None:
     """The reason that goes with the record's status; a not-applicable reason on a record of
     another status is a contradiction, not a spelling to guess at."""
     status = record["status"]
@@ -61,8 +61,8 @@ def _reason(record: Mapping[str, Any], where: str) -> Any:
         raise CompatError(f"{where}: status {status!r} is not one of {', '.join(STATUSES)}")
     if record.get("not_applicable") and status != NOT_APPLICABLE:
         raise CompatError(f"{where}: a 'not_applicable' reason on a case of status {status!r}")
-    key = _REASON_KEY.get(status)
-    return record.get(key) if key else None
+    reason = record.get(_REASON_KEY[status]) if status in _REASON_KEY else None
+    return reason if isinstance(reason, str) else None
 
 
 def condense_record(record: Any, where: str) -> dict[str, Any]:
