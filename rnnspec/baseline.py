@@ -26,6 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from rnnspec.status import RAN
+
+#: The baseline file's format (key ``rnnspec_baseline``). Readers refuse any other.
 FORMAT = 1
 
 
@@ -81,8 +84,20 @@ class Baseline:
             raise BaselineError(f"{path}: no such baseline; record one with --rnnspec-record={path}") from None
         except (OSError, ValueError, EOFError) as exc:
             raise BaselineError(f"{path}: not a readable baseline ({exc})") from None
-        if not isinstance(data, dict) or data.get("rnnspec_baseline") != FORMAT or "cases" not in data:
+        if not isinstance(data, dict) or "rnnspec_baseline" not in data or not isinstance(data.get("cases"), dict):
             raise BaselineError(f"{path}: not an rnnspec baseline (written by --rnnspec-record, format {FORMAT})")
+        if data["rnnspec_baseline"] != FORMAT:
+            raise BaselineError(
+                f"{path}: a baseline of format {data['rnnspec_baseline']!r}, but this rnnspec reads format {FORMAT} "
+                f"only; record it again with --rnnspec-record={path} on the release it stands for"
+            )
+        for key, entry in data["cases"].items():
+            status = entry.get("status") if isinstance(entry, dict) else None
+            if status not in RAN:  # only cases that ran are recorded, in the one status vocabulary
+                raise BaselineError(
+                    f"{path}: case {key!r}: status {status!r} is not one of {', '.join(RAN)} "
+                    "(the statuses of cases that ran)"
+                )
         self.meta: dict[str, Any] = data.get("meta", {})
         self.cases: dict[str, dict[str, Any]] = data["cases"]
 

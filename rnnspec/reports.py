@@ -12,22 +12,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-STATUS_TEXT = {
-    "passed": "pass",
-    "failed": "**FAIL**",
-    "skipped": "skip",
-    "not_applicable": "n/a",
-    "xfailed": "xfail",
-    "xpassed": "xpass",
-    "error": "**ERROR**",
-    "unfinished": "**not finished**",
-}
+from rnnspec.results import ResultsFormatError, check_format, tagged
+from rnnspec.status import XFAILED
+from rnnspec.status_text import marked, word
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -48,7 +42,8 @@ def sort_key(record: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def write_results(path: Path, records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any]) -> None:
-    data = {"meta": dict(meta), "cases": sorted(records, key=sort_key)}
+    """results.json: META tagged with the format (rnnspec/results.py), the records sorted."""
+    data = {"meta": tagged(meta), "cases": sorted(records, key=sort_key)}
     atomic_write(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
@@ -56,11 +51,12 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _status(record: Mapping[str, Any] | None) -> str:
+def _device_cell(record: Mapping[str, Any] | None) -> str:
+    """What a device column says of a case: its status word, with the reason of an xfail."""
     if record is None:
         return "not run"
-    text = STATUS_TEXT.get(record["status"], str(record["status"]))
-    if record["status"] == "xfailed":
+    text = marked(record["status"])
+    if record["status"] == XFAILED:
         text += f" ({record.get('xfail_reason', '')})"
     return text
 
@@ -139,9 +135,7 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
             for d in devices
         }
         cells = [
-            ", ".join(f"{n} {STATUS_TEXT.get(s, s).strip('*').lower()}" for s, n in sorted(counts[d].items()))
-            or "not run"
-            for d in devices
+            ", ".join(f"{n} {word(s).lower()}" for s, n in sorted(counts[d].items())) or "not run" for d in devices
         ]
         out.append(f"| {cases[0]['title']} | `{file}` | {len(cases)} | " + " | ".join(cells) + " |")
     errors = meta.get("spec_errors", [])
@@ -177,7 +171,7 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
                 "|---|---|---|---|---|---|" + "---|" * len(devices),
             ]
             for record in rows:
-                statuses = [_status(by_case[record["case_key"]].get(d)) for d in devices]
+                statuses = [_device_cell(by_case[record["case_key"]].get(d)) for d in devices]
                 actuals = {str(r["actual"]) for r in by_case[record["case_key"]].values() if r.get("actual")}
                 shapes = record["expected"]
                 if actuals and actuals != {record["expected"]}:
@@ -244,6 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("contract", type=Path)
     args = parser.parse_args(argv)
     data = json.loads(args.results.read_text(encoding="utf-8"))
+    try:
+        check_format(data, str(args.results))
+    except ResultsFormatError as exc:
+        print(f"rnnspec.reports: error: {exc}", file=sys.stderr)
+        return 2
     write_contract(args.contract, data["cases"], data["meta"])
     return 0
 

@@ -8,12 +8,13 @@ changed and by how much, and stay quiet when nothing changed.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import GOOD_LSTM, GOOD_LSTM_CPU_NAMES, SpecProject
-from rnnspec.baseline import Baseline, BaselineError, changes
+from rnnspec.baseline import Baseline, BaselineError, changes, write_baseline
 
 #: A plugin that makes every LSTM call return its tensors scaled by 1.01: shapes, dtypes and
 #: structure stay, the numbers move by about 1% (far beyond float32 tolerance).
@@ -141,3 +142,23 @@ def test_changes_in_detail() -> None:
         "status passed -> failed",
         "returns (2, 3)@float32 -> (2, 3)@float16",
     ]
+
+
+def test_a_baseline_of_another_format_or_status_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "base.json"
+    entry = {"status": "passed", "actual": "(1, 2)@float32", "arity": 1, "tolerance": 1e-5, "tensors": None}
+    write_baseline(path, [{"case_key": "lstm.yaml::LSTM[core]", "device": "cpu", **entry}], {"depth": "standard"})
+    assert Baseline(path).cases == {"lstm.yaml::LSTM[core] cpu": entry}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**data, "rnnspec_baseline": 2}), encoding="utf-8")
+    with pytest.raises(
+        BaselineError, match=r"base\.json: a baseline of format 2, but this rnnspec reads format 1 only"
+    ):
+        Baseline(path)
+    for status in ("not applicable", "skipped", None):
+        data["cases"]["lstm.yaml::LSTM[core] cpu"]["status"] = status
+        path.write_text(json.dumps(data), encoding="utf-8")
+        with pytest.raises(
+            BaselineError, match=rf"case 'lstm.yaml::LSTM\[core\] cpu': status {status!r} is not one of"
+        ):
+            Baseline(path)

@@ -10,12 +10,14 @@ import configparser
 import copy
 import difflib
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rnnspec import compat_report
 from rnnspec.compat import (
     FORMAT,
     MANIFEST,
@@ -24,12 +26,16 @@ from rnnspec.compat import (
     condense_file,
     dump_condensed,
     load_directory,
-    main,
     read_manifest,
     render_directory,
     short,
 )
-from rnnspec.compat_report import structure_change
+from rnnspec.compat import pairs as compat_pairs
+from rnnspec.compat.__main__ import main
+from rnnspec.compat.compare import structure_change
+from rnnspec.compat.condensed import load_environment
+from rnnspec.results import FORMAT as RESULTS_FORMAT
+from rnnspec.status import NOT_APPLICABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED_DIR = ROOT / "reports" / "compat"
@@ -201,19 +207,60 @@ def test_condense_keeps_failures_short_and_stable() -> None:
     assert case["expected"] == TUPLE2
 
 
+def test_condense_keeps_the_one_spelling_of_not_applicable() -> None:
+    case = record(
+        "cudnn-seq-state-use_cudnn=false",
+        actual=None,
+        status="not_applicable",
+        not_applicable="not applicable: use_cudnn: Keras 2.15 lacks it",
+    )
+    condensed = condense(results([case]), "tf215")["cases"][0]
+    assert condensed["status"] == "not_applicable"
+    assert "use_cudnn: Keras 2.15 lacks it" in condensed["reason"]
+
+
+def test_a_skip_is_a_skip_whatever_its_reason_says() -> None:
+    case = record("core-seq", actual=None, status="skipped", skip_reason="not applicable: no GPU here")
+    condensed = condense(results([case]), "tf215")["cases"][0]
+    assert condensed["status"] == "skipped"
+    assert condensed["reason"] == "not applicable: no GPU here"
+
+
 @pytest.mark.parametrize(
-    "fields",
+    ("fields", "message"),
     [
-        {"status": "not_applicable", "not_applicable": "use_cudnn: Keras 2.15 lacks it"},
-        {"status": "skipped", "skip_reason": "not applicable: use_cudnn: Keras 2.15 lacks it"},
-        {"status": "skipped", "not_applicable": True, "skip_reason": "use_cudnn: Keras 2.15 lacks it"},
+        # the spellings the matrix used to guess at are no status of results.json
+        ({"status": "not applicable"}, "status 'not applicable' is not one of passed, failed, xfailed"),
+        ({"status": "n/a"}, "status 'n/a' is not one of"),
+        (
+            {"status": "skipped", "not_applicable": True, "skip_reason": "use_cudnn: Keras 2.15 lacks it"},
+            "a 'not_applicable' reason on a case of status 'skipped'",
+        ),
     ],
 )
-def test_condense_recognises_not_applicable(fields: dict[str, Any]) -> None:
+def test_condense_refuses_other_spellings_of_a_status(fields: dict[str, Any], message: str) -> None:
     case = record("cudnn-seq-state-use_cudnn=false", actual=None, **fields)
-    condensed = condense(results([case]), "tf215")["cases"][0]
-    assert condensed["status"] == "not applicable"
-    assert "use_cudnn: Keras 2.15 lacks it" in condensed["reason"]
+    with pytest.raises(CompatError, match="case 0 .*" + re.escape(message)):
+        condense(results([case]), "tf215")
+
+
+@pytest.mark.parametrize("tag", [None, RESULTS_FORMAT])
+def test_condense_reads_results_format_1_tagged_or_from_before_the_tag(tag: str | None) -> None:
+    data = results(baseline())
+    if tag is not None:
+        data["meta"]["format"] = tag
+    assert condense(data, "tf221")["cases"][0]["status"] == "passed"
+
+
+def test_condense_refuses_an_unknown_results_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = results(baseline())
+    data["meta"]["format"] = "rnnspec-results/2"
+    source = tmp_path / "results.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["condense", str(source), "--env", "tf221", "--out", str(tmp_path / "compat")]) == 2
+    err = capsys.readouterr().err
+    assert f"{source}: results.json format 'rnnspec-results/2', but this rnnspec reads 'rnnspec-results/1' only" in err
+    assert not (tmp_path / "compat" / "tf221.json").exists()
 
 
 def test_short_masks_addresses_and_keeps_one_line() -> None:
@@ -230,7 +277,7 @@ def test_render_shows_list_versus_tuple_failure_and_not_applicable(tmp_path: Pat
     write_manifest(compat, "tf215", "tf216")
     old = keras2(baseline())
     old[0].update(status="failed", actual=None, arity=None, reference=None, error="TypeError: cannot unpack")
-    old[2].update(status="skipped", actual=None, skip_reason="not applicable: no use_cudnn in Keras 2")
+    old[2].update(status="not_applicable", actual=None, not_applicable="not applicable: no use_cudnn in Keras 2")
     write_env(compat, "tf215", results(old, tensorflow="2.15.1", keras="2.15.0", numpy="1.26.4"))
     write_env(compat, "tf216", results(baseline(), tensorflow="2.16.2", numpy="1.26.4"))
     page = render_directory(compat)
@@ -269,7 +316,7 @@ def test_render_names_container_and_structure_changes(tmp_path: Path) -> None:
 def test_pair_lists_the_weightiest_changes_first_and_counts_the_rest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(compat_report, "PAIR_ROWS", 2)
+    monkeypatch.setattr(compat_pairs, "PAIR_ROWS", 2)
     compat = tmp_path / "compat"
     write_manifest(compat, "keras2", "keras3")
     old = keras2(baseline())
@@ -531,3 +578,83 @@ def test_matrix_base_agrees_with_the_pinned_stack() -> None:
 
     base, pinned = pins("matrix-base.txt"), pins("pinned.txt")
     assert {name: pinned.get(name) for name in base} == base
+
+
+# --- the condensed format's versions --------------------------------------------------------
+
+
+def _condensed(fmt: str, status: str) -> str:
+    case = {"case": "x", "device": "cpu", "file": "spec/x.yaml", "order": 0, "status": status}
+    return json.dumps({"format": fmt, "env": "e", "versions": {}, "titles": {}, "spec_errors": [], "cases": [case]})
+
+
+def test_format_1_spells_not_applicable_with_a_space_and_is_read_as_the_vocabulary(tmp_path: Path) -> None:
+    path = tmp_path / "e.json"
+    path.write_text(_condensed("rnnspec-compat/1", "not applicable"), encoding="utf-8")
+    assert load_environment(path).cases[("x", "cpu")]["status"] == NOT_APPLICABLE
+    path.write_text(_condensed(FORMAT, NOT_APPLICABLE), encoding="utf-8")
+    assert load_environment(path).cases[("x", "cpu")]["status"] == NOT_APPLICABLE
+
+
+@pytest.mark.parametrize(
+    ("fmt", "status"),
+    [
+        ("rnnspec-compat/2", "not applicable"),  # version 1's spelling is version 1's only
+        ("rnnspec-compat/1", "n/a"),
+        ("rnnspec-compat/1", "not_applicable"),  # version 1 never wrote it: not a version 1 file
+        ("rnnspec-compat/2", "pass"),
+    ],
+)
+def test_a_status_outside_the_format_is_refused(tmp_path: Path, fmt: str, status: str) -> None:
+    path = tmp_path / "e.json"
+    path.write_text(_condensed(fmt, status), encoding="utf-8")
+    with pytest.raises(CompatError, match=rf"e\.json: case 0: status '{status}' is not one of .*\(format {fmt}\)"):
+        load_environment(path)
+
+
+def test_condense_writes_the_current_format() -> None:
+    assert FORMAT == "rnnspec-compat/2"
+    doc = condense(results(baseline()), "tf221")
+    assert doc["format"] == FORMAT
+    assert {case["status"] for case in doc["cases"]} <= {"passed", "skipped"}
+
+
+def test_the_committed_version_1_files_read_as_the_one_vocabulary() -> None:
+    if not (COMMITTED_DIR / "tf215.json").is_file():
+        pytest.skip("reports/compat/tf215.json is not committed")
+    assert json.loads((COMMITTED_DIR / "tf215.json").read_text(encoding="utf-8"))["format"] == "rnnspec-compat/1"
+    statuses = {record["status"] for record in load_environment(COMMITTED_DIR / "tf215.json").cases.values()}
+    assert NOT_APPLICABLE in statuses
+    assert "not applicable" not in statuses
+
+
+def test_the_command_runs_as_a_module() -> None:
+    """`python -m rnnspec.compat` (tox, the Makefile, CI) runs the package's __main__."""
+    result = subprocess.run(
+        [sys.executable, "-m", "rnnspec.compat", "render", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Warning" not in result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "rnnspec.compat", "render", "--dir", "nowhere"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "rnnspec.compat: error: nowhere/environments.txt: missing" in result.stderr
+
+
+def test_the_command_needs_the_standard_library_only() -> None:
+    """`tox -e compat` renders without installing anything (skip_install, no deps)."""
+    code = (
+        "import sys, rnnspec.compat.__main__; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'yaml', 'jsonschema', 'pytest', 'keras'}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
