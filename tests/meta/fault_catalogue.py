@@ -300,4 +300,11 @@ FAULTS: tuple[Fault, ...] = (
         Selection("lstm.yaml", "mask and not unroll and seq and not state and right"),
         _catch("matches_reference", "masked_steps_repeat", "masked_steps_zero"),
     ),
+    Fault(
+        "lstm_fills_mask_holes",
+        "LSTM treats a mask as one span: masked steps between valid ones count as valid",
+        p.wrap_call(p.LSTM, p.fill_holes),
+        Selection("masks_with_holes.yaml", "core and not SimpleRNN and not GRU and not backwards"),
+        _catch("matches_reference", "masked_steps_repeat", "masked_steps_zero"),
+    ),
 )

@@ -195,3 +195,17 @@ def list_not_tuple(original: Any, self: Any, *args: Any) -> Any:
 def always_float32(original: Any, self: Any, *args: Any) -> Any:
     """Returns float32 whatever the layer's dtype policy."""
     return keras.tree.map_structure(lambda t: keras.ops.cast(t, "float32"), original(self, *args))
+
+
+def fill_holes(original: Any, self: Any, x: Any, initial_state: Any, mask: Any, training: Any) -> Any:
+    """Treats a mask as one span of valid steps: masked steps between valid ones count as valid.
+
+    Padding at either end stays masked, so only a mask with holes shows the fault.
+    """
+    if mask is not None:
+        valid = keras.ops.convert_to_numpy(mask).astype(bool)
+        steps = np.arange(valid.shape[1])
+        first = np.where(valid.any(axis=1), valid.argmax(axis=1), valid.shape[1])
+        last = np.where(valid.any(axis=1), valid.shape[1] - 1 - valid[:, ::-1].argmax(axis=1), -1)
+        mask = keras.ops.convert_to_tensor((steps >= first[:, None]) & (steps <= last[:, None]))
+    return original(self, x, initial_state, mask, training)

@@ -91,6 +91,17 @@ def test_fault_is_caught(project: SpecProject, monkeypatch: pytest.MonkeyPatch, 
         assert any(problem.startswith("reference:") for problem in problems), problems
 
 
+def test_padded_masks_miss_the_holes_fault(project: SpecProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Why spec/masks_with_holes.yaml exists: LSTM's right- and left-padded mask cases pass
+    with a fault that only a mask with holes shows."""
+    (fault,) = (fault for fault in FAULTS if fault.name == "lstm_fills_mask_holes")
+    fault.patch(monkeypatch)
+    selection = _write_target(project, Selection("lstm.yaml", "mask and not unroll and seq and not state"))
+    outcomes, _records = _run(project, "padded", selection)
+    assert set(outcomes.values()) == {"passed"}, outcomes
+    assert len(outcomes) >= 4, outcomes
+
+
 def test_padding_relation_without_a_padded_row_fails(project: SpecProject) -> None:
     """With one row (B=1) the mask pads nothing: the relation says so instead of passing empty."""
     project.write("table.yaml", lstm("padding_equals_truncation", B=1, mask="right", return_state=True).text)
