@@ -1,0 +1,211 @@
+"""How each catalogued fault breaks Keras: patches installed with pytest's ``monkeypatch``.
+
+Kept apart from the catalogue (``fault_catalogue.py``, which says what each fault targets and
+which checks must catch it) so that the catalogue reads as a list. Every patch wraps a
+layer's own ``call`` (or replaces one method) in this process and is undone after the test;
+most keep the returned structure intact, because a wrong structure stops the relations from
+being checked at all. The faults that break the structure on purpose say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+import pytest
+
+Install = Callable[[pytest.MonkeyPatch], None]
+Change = Callable[..., Any]  # (original, self, sequences, initial_state, mask, training) -> outputs
+
+LSTM, GRU, SIMPLE_RNN = keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN
+RNN, BIDI = keras.layers.RNN, keras.layers.Bidirectional
+
+
+def wrap_call(cls: type, change: Change, training_default: bool | None = False) -> Install:
+    """A fault that replaces ``cls.call`` by ``change`` around the original.
+
+    The wrapper keeps the named parameters: Keras reads the call signature to decide
+    whether to pass ``mask`` and ``training``.
+    """
+
+    def install(monkeypatch: pytest.MonkeyPatch) -> None:
+        original = cls.call
+
+        def call(self: Any, sequences: Any, initial_state: Any = None, mask: Any = None, training: Any = None) -> Any:
+            training = training_default if training is None else training
+            return change(original, self, sequences, initial_state, mask, training)
+
+        monkeypatch.setattr(cls, "call", call)
+
+    return install
+
+
+def replace(cls: type, method: str, value: Callable[..., Any]) -> Install:
+    """A fault that replaces one method of ``cls``."""
+
+    def install(monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(cls, method, value)
+
+    return install
+
+
+def _first(out: Any) -> Any:
+    return out[0] if isinstance(out, tuple) else out
+
+
+def _with_first(out: Any, first: Any) -> Any:
+    return (first, *out[1:]) if isinstance(out, tuple) else first
+
+
+# --- numbers: the structure stays, the values change ------------------------------------
+
+
+def scale_inputs_when(predicate: Callable[[Any], bool]) -> Change:
+    """Scales the inputs by 1.05 when ``predicate(layer)``: a small error that keeps every shape."""
+
+    def change(original: Any, self: Any, x: Any, initial_state: Any, mask: Any, training: Any) -> Any:
+        return original(self, x * 1.05 if predicate(self) else x, initial_state, mask, training)
+
+    return change
+
+
+def c_in_place_of_h(original: Any, self: Any, *args: Any) -> Any:
+    out, _h, c = original(self, *args)
+    return out, c, c
+
+
+def swap_h_c(original: Any, self: Any, *args: Any) -> Any:
+    out, h, c = original(self, *args)
+    return out, c, h
+
+
+def flip_sequence_when_backwards(original: Any, self: Any, *args: Any) -> Any:
+    """Returns a go_backwards sequence flipped back to time order (instead of processing order)."""
+    out = original(self, *args)
+    if not self.go_backwards:
+        return out
+    return _with_first(out, keras.ops.flip(_first(out), axis=1))
+
+
+def ignore_go_backwards(original: Any, self: Any, x: Any, *args: Any) -> Any:
+    """Reverses the input once more, so a go_backwards layer processes it forwards."""
+    return original(self, keras.ops.flip(x, axis=1) if self.go_backwards else x, *args)
+
+
+def last_cell_h_shifted(original: Any, self: Any, *args: Any) -> Any:
+    out = original(self, *args)
+    if not self.return_state:
+        return out
+    *head, last = out
+    return (*head, [last[0] + 1.0, *last[1:]])
+
+
+def swap_bidi_state_groups(original: Any, self: Any, *args: Any) -> Any:
+    """Returns the backward states before the forward ones."""
+    out = original(self, *args)
+    n_out = 2 if self.merge_mode is None else 1
+    states = out[n_out:]
+    half = len(states) // 2
+    return (*out[:n_out], *states[half:], *states[:half])
+
+
+def shift_merged_output(original: Any, self: Any, *args: Any) -> Any:
+    out = original(self, *args)
+    return (out[0] + 0.25, *out[1:])
+
+
+def swap_unmerged_outputs(original: Any, self: Any, *args: Any) -> Any:
+    out = original(self, *args)
+    return (out[1], out[0], *out[2:])
+
+
+def ignore_mask(original: Any, self: Any, x: Any, initial_state: Any, mask: Any, training: Any) -> Any:
+    return original(self, x, initial_state, None, training)
+
+
+def mask_only_zeroes_outputs(original: Any, self: Any, x: Any, initial_state: Any, mask: Any, training: Any) -> Any:
+    """Runs every step unmasked (padded steps update the state), then zeroes masked outputs."""
+    out = original(self, x, initial_state, None, training)
+    if mask is None or not self.return_sequences:
+        return out
+    first = _first(out)
+    return _with_first(out, first * keras.ops.cast(keras.ops.expand_dims(mask, -1), first.dtype))
+
+
+def never_zero_output_for_mask(original: Any, self: Any, *args: Any) -> Any:
+    saved, self.zero_output_for_mask = self.zero_output_for_mask, False
+    try:
+        return original(self, *args)
+    finally:
+        self.zero_output_for_mask = saved
+
+
+def always_training(original: Any, self: Any, x: Any, initial_state: Any, mask: Any, training: Any) -> Any:
+    """Dropout at inference (as cuDNN did in Keras 3.4-3.8)."""
+    return original(self, x, initial_state, mask, True)
+
+
+def never_training(original: Any, self: Any, x: Any, initial_state: Any, mask: Any, training: Any) -> Any:
+    return original(self, x, initial_state, mask, False)
+
+
+def zero_states_become_nonzero(original: Any, self: Any, x: Any, initial_state: Any, *args: Any) -> Any:
+    if initial_state is not None and not any(np.any(keras.ops.convert_to_numpy(s)) for s in initial_state):
+        initial_state = [s + 0.5 for s in initial_state]
+    return original(self, x, initial_state, *args)
+
+
+def ignore_initial_state(original: Any, self: Any, x: Any, initial_state: Any, *args: Any) -> Any:
+    return original(self, x, None, *args)
+
+
+def forget_state_between_calls(original: Any, self: Any, *args: Any) -> Any:
+    if self.stateful:
+        self.reset_state()
+    return original(self, *args)
+
+
+def do_nothing(self: Any) -> None:
+    """Stands in for ``reset_state``/``reset_states``."""
+
+
+# --- structure and dtype: what the structure checks must catch ---------------------------
+
+
+def one_state_too_many(original: Any, self: Any, *args: Any) -> Any:
+    """Returns the last state twice (as GRU did on TensorFlow + GPU in Keras 3.0-3.11)."""
+    out = original(self, *args)
+    return (*out, out[-1]) if self.return_state else out
+
+
+def drop_time_axis(original: Any, self: Any, *args: Any) -> Any:
+    """With return_sequences, returns the last step only."""
+    out = original(self, *args)
+    return _with_first(out, _first(out)[:, -1]) if self.return_sequences else out
+
+
+def list_not_tuple(original: Any, self: Any, *args: Any) -> Any:
+    """Returns a list where Keras 3 returns a tuple (Keras 2's behaviour)."""
+    out = original(self, *args)
+    return list(out) if isinstance(out, tuple) else out
+
+
+def always_float32(original: Any, self: Any, *args: Any) -> Any:
+    """Returns float32 whatever the layer's dtype policy."""
+    return keras.tree.map_structure(lambda t: keras.ops.cast(t, "float32"), original(self, *args))
+
+
+def fill_holes(original: Any, self: Any, x: Any, initial_state: Any, mask: Any, training: Any) -> Any:
+    """Treats a mask as one span of valid steps: masked steps between valid ones count as valid.
+
+    Padding at either end stays masked, so only a mask with holes shows the fault.
+    """
+    if mask is not None:
+        valid = keras.ops.convert_to_numpy(mask).astype(bool)
+        steps = np.arange(valid.shape[1])
+        first = np.where(valid.any(axis=1), valid.argmax(axis=1), valid.shape[1])
+        last = np.where(valid.any(axis=1), valid.shape[1] - 1 - valid[:, ::-1].argmax(axis=1), -1)
+        mask = keras.ops.convert_to_tensor((steps >= first[:, None]) & (steps <= last[:, None]))
+    return original(self, x, initial_state, mask, training)
