@@ -1,6 +1,6 @@
 """Rows and arguments that hold for some releases only, declared as data (issue 4).
 
-SpecFile takes the environment to match against, so these tests check the Keras 2 and
+load_table takes the environment to match against, so these tests check the Keras 2 and
 Keras 3 readings of one table without installing either; the last one runs for real.
 """
 
