@@ -54,6 +54,18 @@ def test_stepwise_stops_at_the_failure_and_resumes_there(project: SpecProject) -
     assert _ran(project.run("--sw")) == [WRONG, "LSTM[core-seq-state-cpu]"]
 
 
+def test_cache_show_runs_nothing(project: SpecProject) -> None:
+    """The cache provider is on: ``--cache-show`` shows the cache instead of running the suite."""
+    project.write("lstm.yaml", ONE_WRONG)
+    project.run()
+    result = project.run("--cache-show")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        ["cachedir: *", "*cache/lastfailed contains:*", "*spec/lstm.yaml::LSTM[[]core-seq-cpu[]]*"]
+    )
+    assert not _ran(result)
+
+
 def test_node_ids_keep_their_text(project: SpecProject) -> None:
     """Reports, baselines and -k read the ids: the structured id prints as before."""
     project.write("lstm.yaml", GOOD_LSTM)
