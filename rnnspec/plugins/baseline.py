@@ -52,6 +52,15 @@ def baseline_of(config: pytest.Config) -> Baseline | None:
     return config.stash[_BASELINE]
 
 
+def run_meta(session: pytest.Session, exitstatus: int) -> dict[str, Any]:
+    """The run's ``meta`` (rnnspec/plugins/session.py), with the baseline it was compared with."""
+    meta = state_of(session.config).meta(complete=run_complete(session, exitstatus))
+    baseline = baseline_of(session.config)
+    if baseline is not None:
+        meta["baseline"] = baseline.recorded_with
+    return meta
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("rnnspec_baseline") and not hasattr(config, "workerinput"):
         from rnnspec.baseline import BaselineError
@@ -105,4 +114,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     from rnnspec.baseline import write_baseline
 
-    write_baseline(absolute(record_to), state.ran(), state.meta(complete=run_complete(session, exitstatus)))
+    write_baseline(absolute(record_to), state.ran(), run_meta(session, exitstatus))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from rnnspec.errors import SpecError, SpecErrors
+from rnnspec.plugins.baseline import baseline_of
 from rnnspec.plugins.session import state_of
 from rnnspec.record import RECORD_KEY, CaseRecord, add_outcome, case_record
 from rnnspec.status import FAILED, PASSED, XFAILED, XPASSED
@@ -135,8 +136,6 @@ class CaseItem(pytest.Item):
         changes = self._against_baseline(outcome)
         if outcome.ok:
             if changes and not (self._expects_failure() and case.xfail and case.xfail.strict):
-                from rnnspec.plugins.baseline import baseline_of
-
                 baseline = baseline_of(self.config)
                 recorded_with = baseline.recorded_with if baseline is not None else "?"
                 raise CaseFailure(self._explain(outcome, f"returns something else than the baseline ({recorded_with})"))
@@ -151,7 +150,6 @@ class CaseItem(pytest.Item):
     def _against_baseline(self, outcome: Outcome) -> list[str]:
         """Keeps what a baseline needs in the record, and how this run differs from the baseline."""
         from rnnspec.baseline import case_key, changes, tensors
-        from rnnspec.plugins.baseline import baseline_of
 
         record = self.record
         if self.config.getoption("rnnspec_record"):

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from rnnspec.plugins.session import absolute, run_complete, state_of
+from rnnspec.plugins.baseline import run_meta
+from rnnspec.plugins.session import absolute, state_of
 from rnnspec.record import CaseRecord
 
 
@@ -41,7 +42,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     from rnnspec.reports import write_contract, write_results
 
-    meta = state.meta(complete=run_complete(session, exitstatus))
+    meta = run_meta(session, exitstatus)
     directory = absolute(target)
     records = [{k: v for k, v in r.items() if k != "tensors"} for r in state.records.values()]
     write_results(directory / "results.json", records, meta)

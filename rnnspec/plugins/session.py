@@ -77,11 +77,9 @@ class SessionState:
         return {"versions": versions(), "gpu": gpu_description()}
 
     def meta(self, complete: bool) -> dict[str, Any]:
-        """The ``meta`` of results.json and of a baseline: what this run ran with."""
-        from rnnspec.plugins.baseline import baseline_of
-
+        """The ``meta`` of results.json and of a baseline: what this run ran with (the
+        baseline plugin adds the baseline compared with, rnnspec/plugins/baseline.py)."""
         environment = self.worker_environment or self.environment()
-        baseline = baseline_of(self.config)
         return {
             "versions": environment["versions"],
             "gpu": environment["gpu"],
@@ -89,7 +87,6 @@ class SessionState:
             "depth": self.config.getoption("rnnspec_depth"),
             "complete": complete,
             "spec_errors": sorted(set(self.spec_errors)),
-            **({"baseline": baseline.recorded_with} if baseline is not None else {}),
         }
 
     def ran(self) -> list[CaseRecord]:
