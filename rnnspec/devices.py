@@ -62,17 +62,6 @@ def resolve_devices(overrides: Mapping[str, str]) -> dict[str, str | None]:
     return found
 
 
-def parse_device_map(text: str | None) -> dict[str, str]:
-    """``gpu=cpu:1,cpu=cpu:0`` -> {"gpu": "cpu:1", "cpu": "cpu:0"}."""
-    mapping: dict[str, str] = {}
-    for part in filter(None, (p.strip() for p in (text or "").split(","))):
-        name, sep, target = part.partition("=")
-        if not sep or not name or not target:
-            raise ValueError(f"--rnnspec-device-map expects name=device pairs, got {part!r}")
-        mapping[name.strip()] = target.strip()
-    return mapping
-
-
 @contextlib.contextmanager
 def on_device(device: str) -> Iterator[None]:
     """Place everything built and computed inside on the given concrete device."""

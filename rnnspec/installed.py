@@ -3,7 +3,7 @@
 Under ``pytest -n`` the controller process runs no case; importing TensorFlow there only to
 print a header would cost every run seconds of start-up and a core's worth of memory
 bandwidth while the workers start. The workers, which do import Keras, report the exact
-versions and devices for the reports (rnnspec/plugin.py, ``workeroutput``).
+versions and devices for the reports (rnnspec/plugins/session.py, ``workeroutput``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,212 @@
+"""The test items: one per case (``CaseItem``), and one per spec file that cannot be read.
+
+A case's expected failure (the table's ``xfail:``) is a real ``pytest.mark.xfail`` added at
+collection, strict where the table says, so ``-rx``, ``--runxfail`` and XPASS(strict) behave
+as in any pytest project. The mark only absorbs ``TableMismatch`` (the layer does not return
+what the table says): a crash of the machinery, or a case that differs from its baseline,
+still fails. A case the release cannot build is skipped with its reason in the record, which
+gives it the ``not_applicable`` status (rnnspec/plugins/session.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from rnnspec.errors import SpecError, SpecErrors
+from rnnspec.plugins.baseline import baseline_of
+from rnnspec.plugins.session import state_of
+from rnnspec.record import RECORD_KEY, CaseRecord, add_outcome, case_record
+from rnnspec.status import FAILED, PASSED, XFAILED, XPASSED
+
+if TYPE_CHECKING:
+    from rnnspec.runner import Outcome
+    from rnnspec.spec import Case
+
+
+class SpecErrorItem(pytest.Item):
+    """Stands for a spec file that cannot be read, so its errors fail the run while every
+    other file's cases still run (a collection error would stop the whole session)."""
+
+    def __init__(self, *, errors: list[SpecError], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.errors = errors
+
+    def runtest(self) -> None:
+        self.user_properties.append((RECORD_KEY, {"spec_errors": [e.format() for e in self.errors]}))
+        raise SpecErrors(self.errors)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, SpecErrors):
+            return "invalid spec file:\n" + "\n".join(e.format() for e in excinfo.value.errors)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        line = self.errors[0].line if self.errors else None
+        return self.path, (line - 1 if line else None), f"spec error in {self.path.name}"
+
+
+class CaseFailure(Exception):
+    """A case that fails; carries the whole story (file:line, expected, actual, reproduction)."""
+
+
+class TableMismatch(CaseFailure):
+    """The layer does not return what the table says: what a table's ``xfail`` expects."""
+
+    def __init__(self, story: str, summary: str) -> None:
+        super().__init__(story)
+        self.summary = summary  # the problems in one line, for pytest's xfail reason
+
+
+def _node_id(parent: pytest.Collector, name: str) -> Any:
+    """``Title[params]`` as pytest builds a parametrized id: the name and its params apart.
+
+    pytest 9 compares structured ids: an item named ``LSTM[core-cpu]`` with the whole name as
+    one segment never equals the ``LSTM`` + ``[core-cpu]`` that ``--lf``/``--sw`` read back
+    from the cache, so last-failed cases were never found again. The text is unchanged.
+    """
+    parent_id = getattr(parent, "id", None)  # pytest >= 9; before, node ids are plain strings
+    if parent_id is None or "[" not in name or not name.endswith("]"):
+        return None
+    base, _, params = name.partition("[")
+    return parent_id.child(base).with_params(params[:-1])
+
+
+class CaseItem(pytest.Item):
+    """One layer x flags x device combination from a table."""
+
+    record: CaseRecord
+
+    def __init__(self, *, case: Case, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.add_marker("rnnspec")
+        self.add_marker(case.device)
+        if case.xfail is not None:
+            self.add_marker(
+                pytest.mark.xfail(reason=self.xfail_reason(), strict=case.xfail.strict, raises=TableMismatch)
+            )
+
+    @classmethod
+    def for_case(cls, parent: pytest.Collector, case: Case) -> CaseItem:
+        nodeid = _node_id(parent, case.name)
+        extra = {"nodeid": nodeid} if nodeid is not None else {}
+        item: CaseItem = cls.from_parent(parent, name=case.name, case=case, **extra)
+        return item
+
+    def xfail_reason(self) -> str:
+        """The table's reason and where it says so; pytest shows it for XFAIL and XPASS(strict)."""
+        xfail = self.case.xfail
+        assert xfail is not None
+        return (
+            f"{xfail.reason} ({self.case.path.name}:{xfail.line}; if it passes, "
+            "the deviation may be fixed: update the table)"
+        )
+
+    def _expects_failure(self) -> bool:
+        return self.case.xfail is not None and not self.config.option.runxfail
+
+    def setup(self) -> None:
+        # Recorded before the call, so that a case whose worker dies or whose run is
+        # interrupted still appears in the reports, as unfinished.
+        self.record = case_record(self.case, self.nodeid, self.name, self.config.rootpath)
+        self.user_properties.append((RECORD_KEY, self.record))
+
+    def runtest(self) -> None:
+        from rnnspec.runner import run_case
+
+        state = state_of(self.config)
+        state.ran_cases = True
+        record, case = self.record, self.case
+        if case.not_applicable:
+            record["not_applicable"] = case.not_applicable
+            pytest.skip(case.not_applicable)
+        target = state.devices.get(case.device)
+        if target is None:
+            from rnnspec.kerasapi import backend_name
+
+            reason = f"no {case.device.upper()} visible to the {backend_name()} backend on this machine"
+            record["skip_reason"] = reason
+            pytest.skip(reason)
+        outcome = run_case(case, state.registry, target, state.memo)
+        add_outcome(record, outcome, case.tolerance)
+        changes = self._against_baseline(outcome)
+        if outcome.ok:
+            if changes and not (self._expects_failure() and case.xfail and case.xfail.strict):
+                baseline = baseline_of(self.config)
+                recorded_with = baseline.recorded_with if baseline is not None else "?"
+                raise CaseFailure(self._explain(outcome, f"returns something else than the baseline ({recorded_with})"))
+            return  # a strict xfail that passes fails as XPASS(strict), pytest's way
+        if self._expects_failure() and case.xfail is not None:
+            record["xfail_reason"] = case.xfail.reason
+        raise TableMismatch(
+            self._explain(outcome, "the layer does not return what the table says"),
+            "; ".join([*outcome.problems, *outcome.relation_failures]),
+        )
+
+    def _against_baseline(self, outcome: Outcome) -> list[str]:
+        """Keeps what a baseline needs in the record, and how this run differs from the baseline."""
+        from rnnspec.baseline import case_key, changes, tensors
+
+        record = self.record
+        if self.config.getoption("rnnspec_record"):
+            record["tensors"] = tensors(outcome.arrays or [])
+        baseline = baseline_of(self.config)
+        if baseline is None:
+            return []
+        expects = self._expects_failure()
+        if outcome.ok:  # what pytest will make of it (xfail marks, --runxfail)
+            strict = expects and self.case.xfail is not None and self.case.xfail.strict
+            status = (FAILED if strict else XPASSED) if expects else PASSED
+        else:
+            status = XFAILED if self._expects_failure() else FAILED
+        before = baseline.cases.get(case_key(record))
+        record["baseline"] = "compared" if before is not None else "new"
+        found: list[str] = changes(before, status, outcome.actual_text, outcome.arrays, self.case.tolerance)
+        if found:
+            record["baseline_changes"] = found
+        return found
+
+    def _explain(self, outcome: Outcome, headline: str) -> str:
+        from rnnspec.runner import reproduction
+
+        case = self.case
+        lines = [
+            f"{case.path}:{case.line}: {self.name}: {headline}",
+            f"  rows:      {', '.join(f'{case.path.name}:{r}' for r in case.expectation.rows)}",
+            f"  expected:  {outcome.expected_text}   # {case.expectation.returns_text}",
+            f"  actual:    {outcome.actual_text or '(raised)'}",
+        ]
+        if outcome.error:
+            lines.append(f"  raised:    {outcome.error}")
+        lines += [f"  - {p}" for p in outcome.problems]
+        lines += [f"  - against the baseline: {c}" for c in self.record.get("baseline_changes", [])]
+        for name, problems in outcome.relation_failures.items():
+            lines += [f"  relation {name} does not hold:"] + [f"    - {p}" for p in problems]
+        registry = state_of(self.config).registry
+        lines += ["", "reproduce with:"] + ["    " + line for line in reproduction(case, registry).splitlines()]
+        return "\n".join(lines)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, CaseFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.case.line - 1, self.name
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """An expected failure's reason says what went wrong this time, as ``pytest.xfail`` did."""
+    report = yield
+    excinfo = call.excinfo
+    failure = excinfo.value if excinfo is not None else None
+    if isinstance(item, CaseItem) and hasattr(report, "wasxfail") and isinstance(failure, TableMismatch):
+        report.wasxfail = f"{report.wasxfail} [{failure.summary}]" if failure.summary else report.wasxfail
+    return report

@@ -1,0 +1,49 @@
+"""The reports as an option: ``--rnnspec-reports=DIR`` writes results.json and contract.md
+(rendered by rnnspec/reports.py) from the run's records at the end of the run, on the
+controller only, and the summary says where they went.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rnnspec.plugins.baseline import run_meta
+from rnnspec.plugins.session import absolute, state_of
+from rnnspec.record import CaseRecord
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("rnnspec", "rnnspec: the Keras recurrent-layer contract")
+    group.addoption(
+        "--rnnspec-reports",
+        default=None,
+        metavar="DIR",
+        help="write results.json and contract.md into DIR at the end of the run",
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_rnnspec_terminal_summary(terminalreporter: Any, records: list[CaseRecord]) -> None:
+    reports = terminalreporter.config.getoption("rnnspec_reports")
+    if reports:
+        terminalreporter.write_line(f"reports written to {reports}/ (contract.md, results.json)")
+    else:
+        terminalreporter.write_line("no reports written (pass --rnnspec-reports=DIR, or run `make spec`)")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    target = config.getoption("rnnspec_reports")
+    state = state_of(config)
+    if hasattr(config, "workerinput") or not target or not (state.records or state.spec_errors):
+        return
+    from rnnspec.reports import write_contract, write_results
+
+    meta = run_meta(session, exitstatus)
+    directory = absolute(target)
+    records = [{k: v for k, v in r.items() if k != "tensors"} for r in state.records.values()]
+    write_results(directory / "results.json", records, meta)
+    write_contract(directory / "contract.md", records, meta)
