@@ -47,6 +47,7 @@ class CaseRecord(TypedDict, total=False):
     sizes: dict[str, int]  # the sizes of the symbols (B, T, units...)
     description: str  # the table's description
     returns: str  # the ``returns`` text of the row that gives them
+    dtype: str  # the dtype every returned tensor has unless it says its own (``-`` when it raises)
     expected: str  # the expected structure with concrete shapes and dtypes (replaced by the call's text)
     expected_arity: int  # how many tensors the expected structure holds
     relations: list[str]  # relations checked on this case
@@ -107,6 +108,7 @@ def case_record(case: Case, nodeid: str, name: str, rootpath: Path) -> CaseRecor
         "sizes": dict(case.sizes),
         "description": case.description,
         "returns": expectation.returns_text,
+        "dtype": expectation.dtype,
         "expected": expected_text(case),
         "expected_arity": expected_arity(expectation.returns),
         "relations": list(expectation.relations),

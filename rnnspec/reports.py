@@ -61,15 +61,23 @@ def _device_cell(record: Mapping[str, Any] | None) -> str:
     return text
 
 
-def error_bound(error: float | None) -> str:
+#: The finest error bound the contract shows, per dtype computed in. Below 1e-6, float32
+#: results vary from process to process (threading); bfloat16 results vary by a decade between
+#: CPUs (with and without native bfloat16 instructions) and with what ran before in the
+#: process, anywhere below its 6e-2 tolerance.
+ERROR_FLOORS = {"bfloat16": -1, "default": -6}
+
+
+def error_bound(error: float | None, dtype: str = "float32") -> str:
     """The largest reference error as a power-of-ten bound, stable from run to run.
 
     The exact value is in results.json; contract.md must read the same on every run.
     """
     if error is None:
         return "-"
-    if error < 1e-6:  # below this, float32 results vary from process to process (threading)
-        return "<1e-6"
+    floor = ERROR_FLOORS.get(dtype, ERROR_FLOORS["default"])
+    if error < 10.0**floor:
+        return f"<1e{floor}"
     return f"<1e{math.floor(math.log10(error)) + 1}"
 
 
@@ -184,7 +192,7 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
                 relations += [f"{d} (exhaustive only)" for d in record.get("deferred", [])]
                 out.append(
                     f"| {record['flags'] or '(defaults)'} | `{_cell(record['returns'])}` | `{_cell(shapes)}` | {arity} | "
-                    f"{', '.join(relations) or '-'} | {error_bound(max(errors) if errors else None)} | "
+                    f"{', '.join(relations) or '-'} | {error_bound(max(errors) if errors else None, record.get('dtype', 'float32'))} | "
                     + " | ".join(_cell(s) for s in statuses)
                     + " |"
                 )
