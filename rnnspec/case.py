@@ -149,7 +149,6 @@ class Case:
     input_values = property(lambda self: self.spec.input_values)
     sizes = property(lambda self: self.spec.sizes)
     defaults = property(lambda self: self.spec.defaults)
-    states = property(lambda self: self.spec.states)
     missing_args = property(lambda self: self.spec.missing_args)
     seed = property(lambda self: self.spec.seed)
     show_values = property(lambda self: self.spec.show_values)

@@ -14,7 +14,6 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-PACKAGES = ("keras", "tensorflow", "numpy", "python", "jax", "torch")
 
 
 def problems(conditions: Mapping[str, Any]) -> list[str]:
