@@ -15,7 +15,6 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 
-
 def problems(conditions: Mapping[str, Any]) -> list[str]:
     """What is malformed in a versions mapping (the schema has checked its shape)."""
     out = []
