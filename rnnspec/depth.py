@@ -74,14 +74,18 @@ def table_axes(doc: LineDict) -> Iterator[tuple[str, int, dict[str, list[Any]]]]
 
 
 def standard_axes(
-    name: str, axes: Mapping[str, list[Any]], narrowed: Mapping[str, list[str]], defaults: Mapping[str, Any], own: Any
+    name: str,
+    axes: Mapping[str, list[Any]],
+    narrowed: Mapping[str, list[str]],
+    defaults: Mapping[str, Any],
+    own: Mapping[str, Any],
 ) -> dict[str, list[Any]]:
     """A table's axes at the default depth: a narrowed axis keeps its default outside the
     tables named for it, unless the table varies it itself (``own``: the table's own axes)."""
     combined = dict(axes)
     for axis, crossed_in in narrowed.items():
         if name not in crossed_in and axis not in own:
-            combined[axis] = [defaults[axis]]
+            combined[axis] = [defaults.get(axis)]  # an axis without a default is an error elsewhere
     return combined
 
 

@@ -90,9 +90,10 @@ class _Compiler:
         for line, message, hint in check_standard(doc, self.defaults):
             self.err(line, message, hint)
         standard_errors = len(self.errors)
-        combinations = self._combinations(rows, states, missing_args) if not self.errors else ()
+        standard = self._standard_axes()
+        combinations = self._combinations(rows, states, missing_args, standard) if not self.errors else ()
         if standard_errors == len(self.errors) and EXTRA_CALLS_KEY in doc.get("standard", {}):
-            self._check_extra_calls(combinations)
+            self._check_extra_calls(combinations, standard)
         if self.errors:
             raise SpecErrors(self.errors)
         return SpecTable(
@@ -257,16 +258,27 @@ class _Compiler:
 
     # --- every combination, at the exhaustive depth ----------------------------------------
 
+    def _standard_axes(self) -> dict[str, dict[str, list[Any]]]:
+        """Each table's axes at the default depth."""
+        narrowed = narrowed_axes(self.doc)
+        own = self.doc.get("tables", {})
+        return {
+            table: standard_axes(table, axes, narrowed, self.defaults, own.get(table, {}))
+            for table, _line, axes in table_axes(self.doc)
+        }
+
     def _combinations(
-        self, rows: list[Row], states: Structure | None, missing_args: Mapping[str, str]
+        self,
+        rows: list[Row],
+        states: Structure | None,
+        missing_args: Mapping[str, str],
+        standard_by_table: Mapping[str, Mapping[str, list[Any]]],
     ) -> tuple[Combination, ...]:
         out: list[Combination] = []
-        narrowed = narrowed_axes(self.doc)
         extra_when = extra_calls_when(self.doc, self.defaults)
-        tables = self.doc.get("tables", {})
         for table, line, axes in table_axes(self.doc):
             names = list(axes)
-            standard = standard_axes(table, axes, narrowed, self.defaults, tables.get(table, {}))
+            standard = standard_by_table[table]
             seen: set[str] = set()
             for combo in itertools.product(*(axes[a] for a in names)):
                 values = {**self.defaults, **dict(zip(names, combo, strict=True))}
@@ -301,15 +313,15 @@ class _Compiler:
                 )
         return tuple(out)
 
-    def _check_extra_calls(self, combinations: tuple[Combination, ...]) -> None:
+    def _check_extra_calls(
+        self, combinations: tuple[Combination, ...], standard_by_table: Mapping[str, Mapping[str, list[Any]]]
+    ) -> None:
         """``extra_calls`` must name values the default depth takes, and leave every extra-call
         relation a table names running on one of its cases there."""
         standard: LineDict = self.doc["standard"]
-        narrowed = narrowed_axes(self.doc)
-        tables = self.doc.get("tables", {})
         taken: dict[str, list[Any]] = {}
-        for table, _line, axes in table_axes(self.doc):
-            for axis, values in standard_axes(table, axes, narrowed, self.defaults, tables.get(table, {})).items():
+        for axes in standard_by_table.values():
+            for axis, values in axes.items():
                 taken.setdefault(axis, []).extend(values)
         problems = check_extra_calls(extra_calls_when(self.doc, self.defaults) or LineDict(), self.defaults, taken)
         for line, message, hint in problems:
