@@ -198,6 +198,7 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
                 )
             out.append("")
         out += _explained_section(cases)
+        out += _elsewhere_section(meta.get("elsewhere", {}).get(file, []))
         out += _values_section(cases, by_case)
     return "\n".join(out).rstrip() + "\n"
 
@@ -210,6 +211,13 @@ def _explained_section(cases: list[Mapping[str, Any]]) -> list[str]:
     out = ["#### Deviations and notes", ""]
     out += [f"- {' '.join(text.split())} ({n} combination{'s' if n > 1 else ''})" for text, n in sorted(counts.items())]
     return [*out, ""]
+
+
+def _elsewhere_section(texts: Sequence[str]) -> list[str]:
+    """What the table's rows say about other releases and backends (rnnspec/findings.py)."""
+    if not texts:
+        return []
+    return ["#### On other releases and backends", "", *(f"- {_cell(text)}" for text in texts), ""]
 
 
 def _values_section(
