@@ -9,6 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def located(line: int, path: Path) -> str:
+    """``file:line`` for a line read from a table (``path``) or from a file it inherits from
+    (a rnnspec.yamlload.Loc knows its file)."""
+    return f"{Path(getattr(line, 'path', None) or path).name}:{int(line)}"
+
+
 class SpecError(Exception):
     """A spec file cannot be turned into cases; names the file and the line."""
 

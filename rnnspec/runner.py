@@ -21,6 +21,7 @@ from rnnspec import behaviours  # noqa: F401 - registers the relations that need
 from rnnspec.building import build_layer, call_kwargs, call_layer, first_tensor, set_seeded_weights
 from rnnspec.calls import CallMemo, call_key, is_stateful, layer_key
 from rnnspec.devices import placed_on
+from rnnspec.errors import located
 from rnnspec.inputs import (
     CallInputs,
     file_seed,
@@ -155,7 +156,7 @@ def run_case(case: Case, registry: LayerRegistry, device: str, memo: CallMemo | 
             else:
                 problems.append(
                     f"documented deviation gone: {deviation.relation} now holds "
-                    f"({case.path.name}:{deviation.line}: {deviation.reason}); update the table"
+                    f"({located(deviation.line, case.path)}: {deviation.reason}); update the table"
                 )
     timings["check"] = time.perf_counter() - start
     return Outcome(

@@ -253,3 +253,14 @@ def test_what_the_suite_says_of_an_axis_a_table_lacks_does_not_apply_to_it(proje
     own = text + "standard:\n  extra_calls: {return_state: true}\n"
     with pytest.raises(SpecErrors, match="extra_calls names 'return_state', which is not an axis"):
         load_table(project.write("plain.yaml", own), keras_layer_registry())
+
+
+def test_a_failure_names_the_rows_in_the_files_they_are_written_in(project: SpecProject) -> None:
+    wrong = FRAGMENT.replace("returns: (B, units)", "returns: (B, T, units)")
+    project.write("_family.yaml", wrong)
+    project.write("child.yaml", CHILD)
+    result = project.run("-k", "cases-cpu and not state")
+    result.assert_outcomes(failed=1)
+    row = line_of(wrong, "- when: {return_state: false}")
+    dtype = line_of(wrong, "- dtype: float32")
+    result.stdout.fnmatch_lines([f"*rows:      _family.yaml:{row}, _family.yaml:{dtype}*"])

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from rnnspec.errors import SpecError, SpecErrors
+from rnnspec.errors import SpecError, SpecErrors, located
 from rnnspec.plugins.baseline import baseline_of
 from rnnspec.plugins.session import state_of
 from rnnspec.record import RECORD_KEY, CaseRecord, add_outcome, case_record
@@ -102,7 +102,7 @@ class CaseItem(pytest.Item):
         xfail = self.case.xfail
         assert xfail is not None
         return (
-            f"{xfail.reason} ({self.case.path.name}:{xfail.line}; if it passes, "
+            f"{xfail.reason} ({located(xfail.line, self.case.path)}; if it passes, "
             "the deviation may be fixed: update the table)"
         )
 
@@ -176,7 +176,7 @@ class CaseItem(pytest.Item):
         case = self.case
         lines = [
             f"{case.path}:{case.line}: {self.name}: {headline}",
-            f"  rows:      {', '.join(f'{case.path.name}:{r}' for r in case.expectation.rows)}",
+            f"  rows:      {', '.join(located(r, case.path) for r in case.expectation.rows)}",
             f"  expected:  {outcome.expected_text}   # {case.expectation.returns_text}",
             f"  actual:    {outcome.actual_text or '(raised)'}",
         ]
