@@ -14,8 +14,6 @@ from typing import Any
 
 from rnnspec.structure import Shape, Structure
 
-#: The devices a case can name; per-device expectations (tolerance, xfail) are data in the tables.
-DEVICES = ("cpu", "gpu")
 #: How an axis is spelled in a case's name where it is switched on (``LSTM[core-seq-state-cpu]``).
 ID_NAMES = {"return_sequences": "seq", "return_state": "state", "go_backwards": "backwards"}
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rnnspec.case import DEVICES, Case, Combination, SpecTable, XFail
+from rnnspec import DEVICES
+from rnnspec.case import Case, Combination, SpecTable, XFail
 from rnnspec.depth import check_depth, without_extra_calls
 from rnnspec.rules import matches
 

@@ -27,17 +27,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rnnspec import SUITE_FILE
 from rnnspec.errors import SpecError
 from rnnspec.yamlload import LineDict, LineList, load_spec_yaml
 
-SUITE_FILE = "_suite.yaml"
 EXTENDS_KEY = "extends"
-TABLE_SUFFIXES = (".yaml", ".yml")
-
-
-def is_table_file(path: Path) -> bool:
-    """Whether rnnspec collects cases from this file: YAML, and not a suite or a fragment."""
-    return path.suffix in TABLE_SUFFIXES and not path.name.startswith("_")
 
 
 def _mapping(path: Path) -> LineDict:

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rnnspec.case import DEVICES, Case, Deviation, Expectation, SpecTable, XFail, case_flags
+from rnnspec import DEVICES
+from rnnspec.case import Case, Deviation, Expectation, SpecTable, XFail, case_flags
 from rnnspec.errors import SpecError, SpecErrors
 from rnnspec.expand import expand
 from rnnspec.kerasapi import versions

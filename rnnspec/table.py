@@ -20,8 +20,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rnnspec import behaviours  # noqa: F401 - registers the relations that need twin calls
-from rnnspec.case import DEVICES, Combination, SpecTable, case_flags
+from rnnspec import (
+    DEVICES,
+    behaviours,  # noqa: F401 - registers the relations that need twin calls
+)
+from rnnspec.case import Combination, SpecTable, case_flags
 from rnnspec.depth import (
     EXTRA_CALLS_KEY,
     check_extra_calls,

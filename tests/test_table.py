@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SpecProject, line_of
+from rnnspec import is_table_file
 from rnnspec.errors import SpecError, SpecErrors
-from rnnspec.inherit import is_table_file
 from rnnspec.registry import keras_layer_registry
 from rnnspec.spec import expand, load_table
 

@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from rnnspec import DEPTHS
+from rnnspec import DEPTHS, TABLE_SUFFIXES, is_table_file
 from rnnspec.errors import SpecError, SpecErrors
-from rnnspec.inherit import TABLE_SUFFIXES, is_table_file
 from rnnspec.plugins.items import CaseItem, SpecErrorItem
 from rnnspec.plugins.session import state_of
 from rnnspec.record import CaseRecord

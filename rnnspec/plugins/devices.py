@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from rnnspec.case import DEVICES  # the device names tables and ids use (no Keras)
+from rnnspec import DEVICES
 from rnnspec.plugins.session import state_of
 
 
