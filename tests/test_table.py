@@ -242,6 +242,19 @@ def test_what_the_suite_says_of_an_axis_a_table_lacks_does_not_apply_to_it(proje
         "expect:\n  - when: {dtype: mixed_float16}\n    dtype: float16\n"
     )
     project.write("_suite.yaml", suite)
+    # a table beside it has those axes (GAP crosses go_backwards, the family's return_state and dtype)
+    project.write(
+        "gap.yaml",
+        GAP.replace("defaults: {go_backwards: false}", "defaults: {go_backwards: false, dtype: float32}")
+        .replace(
+            "args: {units: $units, go_backwards: $go_backwards}",
+            "args: {units: $units, go_backwards: $go_backwards, dtype: $dtype}",
+        )
+        .replace("- when: {go_backwards: true, mask: none}", "- when: {go_backwards: true}")
+        .replace("tables:\n  core: {}\n  mask: {mask: [right]}", "tables:\n  core: {}"),
+    )
+    project.write("_family.yaml", FRAGMENT)
+    project.write("child.yaml", CHILD)
     table = FRAGMENT.replace("return_state", "return_sequences").replace(
         "- when: {return_sequences: false}\n    returns: (B, units)",
         "- when: {return_sequences: false}\n    returns: (B, units)\n  - when: {return_sequences: true}\n    returns: (B, T, units)",
@@ -264,3 +277,27 @@ def test_a_failure_names_the_rows_in_the_files_they_are_written_in(project: Spec
     row = line_of(wrong, "- when: {return_state: false}")
     dtype = line_of(wrong, "- dtype: float32")
     result.stdout.fnmatch_lines([f"*rows:      _family.yaml:{row}, _family.yaml:{dtype}*"])
+
+
+@pytest.mark.parametrize(
+    ("written", "axis", "message"),
+    [
+        ("standard:\n  go_backward: [core]\n", "go_backward", "which is not a cross axis of any table beside it"),
+        ("standard:\n  extra_calls: {return_stat: true}\n", "return_stat", "which is not an axis of any table"),
+        ("expect:\n  - when: {dtpye: mixed_float16}\n    dtype: float16\n", "dtpye", "which is not an axis of any"),
+    ],
+)
+def test_an_axis_the_suite_names_must_be_one_of_some_table(
+    project: SpecProject, written: str, axis: str, message: str
+) -> None:
+    """What the suite says of an axis a table lacks does not apply to that table; an axis no
+    table has is a misspelling, an error at the suite's line, not a rule that silently never applies."""
+    project.write("_suite.yaml", written)
+    project.write("_family.yaml", FRAGMENT)
+    project.write("child.yaml", CHILD)
+    with pytest.raises(SpecErrors) as raised:
+        load_table(project.root / "spec" / "child.yaml", keras_layer_registry())
+    (error,) = raised.value.errors
+    assert f"the suite names {axis!r}, {message}" in error.message
+    assert error.path.name == "_suite.yaml"
+    assert error.line == next(i for i, text in enumerate(written.splitlines(), 1) if axis in text)
