@@ -12,6 +12,8 @@ what              how a later file changes it
 a scalar          replaced (``title: GRU``)
 a mapping         merged one level: its keys replace the inherited ones of the same name
                   (``standard: {extra_calls: ...}`` keeps an inherited ``go_backwards``)
+``build``         merged one level, and its ``args`` too: a table names its class and adds
+                  its own arguments to the ones it inherits
 a list            appended: inherited items first (the suite's rows, the fragment's, the
                   table's own)
 ================  ==========================================================================
@@ -32,6 +34,7 @@ from rnnspec.errors import SpecError
 from rnnspec.yamlload import LineDict, LineList, load_spec_yaml
 
 EXTENDS_KEY = "extends"
+BUILD_KEY = "build"
 
 
 def _mapping(path: Path) -> LineDict:
@@ -75,6 +78,12 @@ def merge(base: LineDict, over: LineDict) -> LineDict:
             line = base.line_of(key)
         elif key in base and isinstance(base[key], LineDict) and isinstance(over[key], LineDict):
             value = _merge_keys(base[key], over[key])
+            if (
+                key == BUILD_KEY
+                and isinstance(base[key].get("args"), LineDict)
+                and isinstance(over[key].get("args"), LineDict)
+            ):
+                value["args"] = _merge_keys(base[key]["args"], over[key]["args"])  # a layer adds its own arguments
             line = over.line_of(key)
         elif key in base and isinstance(base[key], LineList) and isinstance(over[key], LineList):
             value = _append(base[key], over[key])

@@ -213,7 +213,7 @@ def test_suites_and_fragments_are_not_collected_as_tables(project: SpecProject) 
 def test_each_shared_setting_of_the_shipped_tables_is_written_once(setting: str) -> None:
     """What several tables share lives in spec/_suite.yaml or in one fragment, once."""
     found = [p.name for p in sorted(ROOT.joinpath("spec").glob("*.yaml")) if setting in p.read_text(encoding="utf-8")]
-    assert len(found) == 1 or (setting.startswith("use_cudnn") and found == ["gru.yaml", "lstm.yaml"]), found
+    assert len(found) == 1, found
 
 
 def test_reading_a_table_imports_no_keras() -> None:
@@ -301,3 +301,11 @@ def test_an_axis_the_suite_names_must_be_one_of_some_table(
     assert f"the suite names {axis!r}, {message}" in error.message
     assert error.path.name == "_suite.yaml"
     assert error.line == next(i for i, text in enumerate(written.splitlines(), 1) if axis in text)
+
+
+def test_a_table_adds_its_own_build_arguments_to_the_inherited_ones(project: SpecProject) -> None:
+    project.write("_family.yaml", FRAGMENT)
+    path = project.write("child.yaml", CHILD + "build:\n  args: {use_bias: false}\n")
+    table = load_table(path, keras_layer_registry())
+    assert dict(table.template["args"]) == {"units": "$units", "return_state": "$return_state", "use_bias": False}
+    assert table.template["class"] == "$layer"
