@@ -25,7 +25,7 @@ def cpu_model() -> str:
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict[str, Any]) -> None:
-    from rnnspec.devices import gpu_description
+    from rnnspec.kerasapi import gpu_description
     from rnnspec.kerasapi import versions
 
     info = versions()

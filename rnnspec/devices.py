@@ -12,42 +12,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rnnspec.kerasapi import backend_name, keras
-
-
-def _gpu_names() -> list[str]:
-    backend = backend_name()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return [d.name for d in tf.config.list_logical_devices("GPU")]
-    if backend == "jax":
-        import jax
-
-        try:
-            return [str(d) for d in jax.devices("gpu")]
-        except RuntimeError:
-            return []
-    if backend == "torch":
-        import torch
-
-        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    return []
-
-
-def gpu_description() -> str | None:
-    """The first GPU's name, for reports; None when the backend sees no GPU."""
-    backend = backend_name()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        if not gpus:
-            return None
-        details = tf.config.experimental.get_device_details(gpus[0])
-        return str(details.get("device_name", gpus[0].name))
-    names = _gpu_names()
-    return names[0] if names else None
+from rnnspec.kerasapi import backend_name, device_scope, gpu_names
 
 
 def resolve_devices(overrides: Mapping[str, str]) -> dict[str, str | None]:
@@ -57,7 +22,7 @@ def resolve_devices(overrides: Mapping[str, str]) -> dict[str, str | None]:
     # tensor, and the layer's integer seed-generator state fails as a Parameter ("Only
     # Tensors of floating point and complex dtype can require gradients") in every build.
     cpu = "cpu" if backend_name() == "torch" else "cpu:0"
-    found: dict[str, str | None] = {"cpu": cpu, "gpu": "gpu:0" if _gpu_names() else None}
+    found: dict[str, str | None] = {"cpu": cpu, "gpu": "gpu:0" if gpu_names() else None}
     found.update(overrides)
     return found
 
@@ -65,14 +30,7 @@ def resolve_devices(overrides: Mapping[str, str]) -> dict[str, str | None]:
 @contextlib.contextmanager
 def on_device(device: str) -> Iterator[None]:
     """Place everything built and computed inside on the given concrete device."""
-    scope: Any
-    if hasattr(keras, "device"):
-        scope = keras.device(device)
-    else:  # Keras 2
-        import tensorflow as tf
-
-        scope = tf.device(device.upper())
-    with scope:
+    with device_scope(device):
         yield
 
 

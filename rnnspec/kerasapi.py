@@ -114,3 +114,48 @@ def versions() -> dict[str, Any]:
 
         info["torch"] = str(torch.__version__)  # TorchVersion: xdist cannot send it
     return info
+
+
+def gpu_names() -> list[str]:
+    """The GPUs the backend sees, by name."""
+    backend = backend_name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [d.name for d in tf.config.list_logical_devices("GPU")]
+    if backend == "jax":
+        import jax
+
+        try:
+            return [str(d) for d in jax.devices("gpu")]
+        except RuntimeError:
+            return []
+    if backend == "torch":
+        import torch
+
+        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    return []
+
+
+def gpu_description() -> str | None:
+    """The first GPU's name, for reports; None when the backend sees no GPU."""
+    backend = backend_name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if not gpus:
+            return None
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return str(details.get("device_name", gpus[0].name))
+    names = gpu_names()
+    return names[0] if names else None
+
+
+def device_scope(device: str) -> Any:
+    """The context that places what is built and computed inside on ``device`` ("cpu:0")."""
+    if hasattr(keras, "device"):
+        return keras.device(device)
+    import tensorflow as tf  # Keras 2 has no keras.device
+
+    return tf.device(device.upper())

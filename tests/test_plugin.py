@@ -413,7 +413,7 @@ def test_the_cpu_each_backend_is_given(monkeypatch: pytest.MonkeyPatch, backend:
     import rnnspec.devices as devices
 
     monkeypatch.setattr(devices, "backend_name", lambda: backend)
-    monkeypatch.setattr(devices, "_gpu_names", lambda: [])
+    monkeypatch.setattr(devices, "gpu_names", lambda: [])
     assert devices.resolve_devices({}) == {"cpu": cpu, "gpu": None}
     assert devices.resolve_devices({"cpu": "cpu:1"})["cpu"] == "cpu:1"
 
