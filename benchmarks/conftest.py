@@ -25,8 +25,7 @@ def cpu_model() -> str:
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict[str, Any]) -> None:
-    from rnnspec.kerasapi import gpu_description
-    from rnnspec.kerasapi import versions
+    from rnnspec.kerasapi import gpu_description, versions
 
     info = versions()
     machine_info["rnnspec"] = {

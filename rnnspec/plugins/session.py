@@ -72,8 +72,7 @@ class SessionState:
 
     def environment(self) -> dict[str, Any]:
         """The versions and GPU of this process's Keras (imports it)."""
-        from rnnspec.kerasapi import gpu_description
-        from rnnspec.kerasapi import versions
+        from rnnspec.kerasapi import gpu_description, versions
 
         return {"versions": versions(), "gpu": gpu_description()}
 
