@@ -309,3 +309,35 @@ FAULTS: tuple[Fault, ...] = (
         _catch("matches_reference", "masked_steps_repeat", "masked_steps_zero"),
     ),
 )
+
+#: The faults whose target above is an inline table, run again on the repository's own tables
+#: (where tools/inject_faults.py used to run them, and more): so that a table, a fragment or the
+#: suite that stops naming a relation, or loses the row that says where it holds, is caught too.
+ON_REAL_TABLES: dict[str, Selection] = {
+    "lstm_inputs_scaled": Selection("lstm.yaml", "core and not backwards"),
+    "lstm_c_in_place_of_h": Selection("lstm.yaml", "core and state and not backwards"),
+    "lstm_backwards_time_order": Selection("lstm.yaml", "core and seq and state and backwards"),
+    "lstm_swap_h_c": Selection("lstm.yaml", "core and state and not backwards"),
+    "rnn_last_cell_h_shifted": Selection("rnn_stacked.yaml", "core and state and not seq and not backwards"),
+    "bidi_swaps_directions": Selection("bidirectional.yaml", "core and GRU and state and not merge_mode and not backwards"),
+    "bidi_merge_shifted": Selection(
+        "bidirectional.yaml", "core and GRU and sum and state and not seq and not backwards"
+    ),
+    "bidi_unmerged_swapped": Selection(
+        "bidirectional.yaml", "core and GRU and none and state and not seq and not backwards"
+    ),
+    "lstm_padding_leaks": Selection("lstm.yaml", "mask and right and seq and state and not unroll and not backwards"),
+    "lstm_zero_output_ignored": Selection(
+        "lstm.yaml", "mask and seq and zero_output_for_mask and not unroll and not backwards"
+    ),
+    "lstm_unroll_differs": Selection("lstm.yaml", "unroll and not mask and not backwards"),
+    "lstm_cudnn_false_differs": Selection("lstm.yaml", "use_cudnn and not backwards"),
+    "lstm_ignores_go_backwards": Selection("lstm.yaml", "core and backwards"),
+    "lstm_dropout_at_inference": Selection("lstm.yaml", "dropout and seq and state and not backwards"),
+    "lstm_no_dropout_in_training": Selection("lstm.yaml", "dropout and seq and state and not backwards"),
+    "lstm_zero_state_not_default": Selection("lstm.yaml", "initial_state and seq and state and not backwards"),
+    "lstm_ignores_initial_state": Selection("lstm.yaml", "initial_state and seq and state and not backwards"),
+    "lstm_stateful_forgets": Selection("lstm.yaml", "stateful and seq and state and not backwards"),
+    "lstm_reset_state_does_nothing": Selection("lstm.yaml", "stateful and seq and state and not backwards"),
+    "lstm_reset_states_does_nothing": Selection("lstm.yaml", "stateful and seq and state and not backwards"),
+}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_catalogue import FAULTS, OTHER_CHECKS, Fault, Selection, Table, lstm
+from fault_catalogue import FAULTS, ON_REAL_TABLES, OTHER_CHECKS, Fault, Selection, Table, lstm
 
 import rnnspec.behaviours  # noqa: F401 - registers the relations that need twin calls
 from conftest import SpecProject, load_results, outcomes_of, records_by_name
@@ -91,6 +91,27 @@ def test_fault_is_caught(project: SpecProject, monkeypatch: pytest.MonkeyPatch, 
     if "matches_reference" in fault.caught_by:
         problems = [problem for record in failed for problem in record["problems"]]
         assert any(problem.startswith("reference:") for problem in problems), problems
+
+
+def test_every_inline_target_has_a_real_one() -> None:
+    inline = {fault.name for fault in FAULTS if isinstance(fault.target, Table)}
+    assert set(ON_REAL_TABLES) == inline
+
+
+@pytest.mark.parametrize("name", sorted(ON_REAL_TABLES))
+def test_fault_is_caught_by_the_real_tables(project: SpecProject, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """The same fault against the repository's own tables, every relation checked (exhaustive):
+    unbroken the cases pass, broken at least one fails, and every named check reports it."""
+    (fault,) = (fault for fault in FAULTS if fault.name == name)
+    selection = [*_write_target(project, ON_REAL_TABLES[name]), "--rnnspec-depth=exhaustive"]
+    outcomes, records = _run(project, "clean", selection)
+    assert set(outcomes.values()) == {"passed"}, (outcomes, records)
+    fault.patch(monkeypatch)
+    outcomes, records = _run(project, "broken", selection)
+    failed = [record for record in records if outcomes[record["name"]] == "failed"]
+    assert failed, outcomes
+    caught = set().union(*(checks_of(record) for record in failed))
+    assert fault.caught_by <= caught, (sorted(caught), failed)
 
 
 def test_padded_masks_miss_the_holes_fault(project: SpecProject, monkeypatch: pytest.MonkeyPatch) -> None:
