@@ -75,6 +75,10 @@ def test_rows_contradicting_where_only_exhaustive_looks_fail_at_every_depth(proj
     (error,) = raised.value.errors
     assert "rows contradict each other" in error.message
     assert error.line == line_of(text, "when: {mask: right, go_backwards: true}")
+    # the default depth never runs that combination, and still fails on it
+    result = project.run("--rnnspec-depth=standard")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*simple_rnn.yaml:{error.line}: rows contradict each other*"])
 
 
 def test_expanding_narrows_without_checking_again(project: SpecProject) -> None:
