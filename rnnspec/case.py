@@ -154,6 +154,8 @@ class Case:
     # --- the combination's ---------------------------------------------------------------
     table = property(lambda self: self.combination.table)
     line = property(lambda self: int(self.combination.line))
+    # the file that declares the case's table: the table's own, or the fragment it extends
+    table_path = property(lambda self: Path(getattr(self.combination.line, "path", None) or self.spec.path))
     values = property(lambda self: self.combination.values)
     varied = property(lambda self: self.combination.varied)
     node = property(lambda self: self.combination.node)

@@ -32,7 +32,8 @@ class CaseRecord(TypedDict, total=False):
     name: str  # item name: "LSTM[core-seq-cpu]"
     case_key: str  # the case without its device and paths, stable across versions and machines
     file: str  # spec file, relative to the rootdir (posix), or as given when outside it
-    line: int  # line of the table (under ``tables:``) the case comes from
+    line: int  # line of the table (under ``tables:``) the case comes from ...
+    table_file: str  # ... in this file: the spec file's own, or the fragment it extends
     order: int  # index of the case in its file, for sorting reports in file order
     title: str  # the file's ``title``
     table: str  # the table's name
@@ -83,10 +84,13 @@ def case_record(case: Case, nodeid: str, name: str, rootpath: Path) -> CaseRecor
     from rnnspec.runner import expected_arity, expected_text
     from rnnspec.structure import format_structure
 
-    try:
-        file = case.path.resolve().relative_to(rootpath).as_posix()
-    except ValueError:
-        file = case.path.as_posix()
+    def relative(path: Path) -> str:
+        try:
+            return path.resolve().relative_to(rootpath).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    file = relative(case.path)
     expectation = case.expectation
     return {
         "id": nodeid,
@@ -94,6 +98,7 @@ def case_record(case: Case, nodeid: str, name: str, rootpath: Path) -> CaseRecor
         "case_key": case.case_key,
         "file": file,
         "line": case.line,
+        "table_file": relative(case.table_path),
         "order": case.index,
         "title": case.title,
         "table": case.table,

@@ -173,7 +173,7 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
             tables[record["table"]].append(record)
         for table, rows in tables.items():
             out += [
-                f"### {table} (`{file}:{rows[0]['line']}`)",
+                f"### {table} (`{rows[0].get('table_file', file)}:{rows[0]['line']}`)",
                 "",
                 "| case | returns | shapes | n | relations | max err | " + " | ".join(devices) + " |",
                 "|---|---|---|---|---|---|" + "---|" * len(devices),

@@ -280,7 +280,13 @@ def test_a_failure_names_the_rows_in_the_files_they_are_written_in(project: Spec
     result.assert_outcomes(failed=1)
     row = line_of(wrong, "- when: {return_state: false}")
     dtype = line_of(wrong, "- dtype: float32")
-    result.stdout.fnmatch_lines([f"*rows:      _family.yaml:{row}, _family.yaml:{dtype}*"])
+    cross = line_of(wrong, "cross:")  # the table (no tables: key) is declared at cross, in the fragment
+    result.stdout.fnmatch_lines(
+        [
+            f"*spec/_family.yaml:{cross}: Child[[]cases-cpu[]]: the layer does not return what the table says",
+            f"*rows:      _family.yaml:{row}, _family.yaml:{dtype}*",
+        ]
+    )
 
 
 @pytest.mark.parametrize(

@@ -175,7 +175,7 @@ class CaseItem(pytest.Item):
 
         case = self.case
         lines = [
-            f"{case.path}:{case.line}: {self.name}: {headline}",
+            f"{case.table_path}:{case.line}: {self.name}: {headline}",
             f"  rows:      {', '.join(located(r, case.path) for r in case.expectation.rows)}",
             f"  expected:  {outcome.expected_text}   # {case.expectation.returns_text}",
             f"  actual:    {outcome.actual_text or '(raised)'}",
@@ -196,7 +196,7 @@ class CaseItem(pytest.Item):
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, self.case.line - 1, self.name
+        return self.case.table_path, self.case.line - 1, self.name
 
 
 @pytest.hookimpl(wrapper=True)

@@ -319,7 +319,9 @@ ON_REAL_TABLES: dict[str, Selection] = {
     "lstm_backwards_time_order": Selection("lstm.yaml", "core and seq and state and backwards"),
     "lstm_swap_h_c": Selection("lstm.yaml", "core and state and not backwards"),
     "rnn_last_cell_h_shifted": Selection("rnn_stacked.yaml", "core and state and not seq and not backwards"),
-    "bidi_swaps_directions": Selection("bidirectional.yaml", "core and GRU and state and not merge_mode and not backwards"),
+    "bidi_swaps_directions": Selection(
+        "bidirectional.yaml", "core and GRU and state and not merge_mode and not backwards"
+    ),
     "bidi_merge_shifted": Selection(
         "bidirectional.yaml", "core and GRU and sum and state and not seq and not backwards"
     ),
