@@ -14,6 +14,8 @@ from typing import Any
 
 from rnnspec.structure import Shape, Structure
 
+#: Axes the runner interprets itself; every other axis is a constructor argument ($name).
+SPECIAL_AXES: dict[str, Any] = {"mask": "none", "initial_state": False}
 #: How an axis is spelled in a case's name where it is switched on (``LSTM[core-seq-state-cpu]``).
 ID_NAMES = {"return_sequences": "seq", "return_state": "state", "go_backwards": "backwards"}
 

@@ -17,17 +17,14 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from rnnspec import (
     DEVICES,
-    SUITE_FILE,
     behaviours,  # noqa: F401 - registers the relations that need twin calls
-    is_table_file,
 )
-from rnnspec.case import Combination, SpecTable, case_flags
+from rnnspec.case import SPECIAL_AXES, Combination, SpecTable, case_flags
 from rnnspec.depth import (
     EXTRA_CALLS_KEY,
     check_extra_calls,
@@ -47,16 +44,15 @@ from rnnspec.reference import ACTIVATIONS
 from rnnspec.relations import RELATIONS
 from rnnspec.rules import Row, RowProblem, expectation, matches
 from rnnspec.structure import Shape, Structure, StructureSyntaxError, parse_structure, structure_symbols
+from rnnspec.suite import suite_problems
 from rnnspec.templates import REF, build_text, buildable_node
 from rnnspec.validate import validate_document
 from rnnspec.versions import describe as describe_versions
 from rnnspec.versions import holds as versions_hold
 from rnnspec.versions import installed as installed_versions
 from rnnspec.versions import problems as version_problems
-from rnnspec.yamlload import LineDict, LineList, load_spec_yaml
+from rnnspec.yamlload import LineDict, LineList
 
-#: Axes the runner interprets itself; every other axis is a constructor argument ($name).
-SPECIAL_AXES: dict[str, Any] = {"mask": "none", "initial_state": False}
 DEFAULT_SIZES = {"B": 2, "T": 5, "F": 3, "units": 4}
 DEFAULT_TOLERANCE = {"float32": 1.0e-5, "float16": 1.0e-2, "bfloat16": 6.0e-2, "float64": 1.0e-10}
 
@@ -66,60 +62,6 @@ def compile_table(path: Path, environment: Mapping[str, Any]) -> SpecTable:
     ``available`` arguments are matched with: rnnspec.kerasapi.versions() in a run); raises
     SpecErrors with every problem, or SpecError when the file cannot be parsed."""
     return _Compiler(path, environment).table()
-
-
-def _folder_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.y*ml")) if p.is_file())
-
-
-def suite_problems(folder: Path) -> list[SpecError]:
-    """What the folder's suite names that no table beside it has: what the suite says of an
-    axis applies only to the tables that have it, so a misspelt axis would otherwise apply
-    to none, silently."""
-    return list(_suite_problems(folder, _folder_signature(folder)))
-
-
-@cache
-def _suite_problems(folder: Path, _signature: tuple[tuple[str, int, int], ...]) -> tuple[SpecError, ...]:
-    suite_path = folder / SUITE_FILE
-    if not suite_path.is_file():
-        return ()
-    suite = load_spec_yaml(suite_path)
-    if not isinstance(suite, LineDict):
-        return ()  # reported with each table that reads it
-    axes, crossed = {"device", *SPECIAL_AXES}, set()
-    for table_path in sorted(folder.glob("*.y*ml")):
-        if not is_table_file(table_path):
-            continue
-        try:
-            document = load_document(table_path)
-        except SpecError:
-            continue  # that table reports its own errors
-        axes |= set(document.get("defaults", {}))
-        crossed |= set(document.get("cross", {}))
-    named: list[tuple[int, str, set[str]]] = []
-    standard = suite.get("standard", LineDict())
-    if isinstance(standard, LineDict):
-        named += [(standard.line_of(axis), axis, crossed) for axis in standard if axis != EXTRA_CALLS_KEY]
-        extra = standard.get(EXTRA_CALLS_KEY, LineDict())
-        named += [(extra.line_of(axis), axis, axes) for axis in extra] if isinstance(extra, LineDict) else []
-    for row in suite.get("expect", []):
-        if isinstance(row, LineDict) and isinstance(row.get("when"), LineDict):
-            named += [(row["when"].line_of(axis), axis, axes) for axis in row["when"]]
-    problems = []
-    for line, axis, known in named:
-        if axis not in known:
-            close = difflib.get_close_matches(axis, sorted(known), n=1)
-            what = "a cross axis of" if known is crossed else "an axis of"
-            problems.append(
-                SpecError(
-                    suite_path,
-                    line,
-                    f"the suite names {axis!r}, which is not {what} any table beside it",
-                    f"did you mean {close[0]!r}?" if close else "",
-                )
-            )
-    return tuple(problems)
 
 
 class _Compiler:
