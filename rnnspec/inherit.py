@@ -68,7 +68,8 @@ def _fragment(table: LineDict, path: Path) -> LineDict:
 
 
 def merge(base: LineDict, over: LineDict) -> LineDict:
-    """``over`` on top of ``base``: scalars replaced, mappings merged one level, lists appended."""
+    """``over`` on top of ``base``: scalars replaced, mappings merged one level (``build``'s
+    ``args`` too), lists appended."""
     merged = LineDict()
     merged.line = over.line
     merged.key_lines = {}
