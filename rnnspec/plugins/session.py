@@ -9,7 +9,6 @@ own status here (``pytest_report_teststatus``), so pytest's summary line counts 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -87,16 +86,7 @@ class SessionState:
             "depth": self.config.getoption("rnnspec_depth"),
             "complete": complete,
             "spec_errors": sorted(set(self.spec_errors)),
-            "elsewhere": self.elsewhere(environment["versions"]),
         }
-
-    def elsewhere(self, versions: Mapping[str, Any]) -> dict[str, list[str]]:
-        """Per spec file that ran, what its rows say about other releases (rnnspec/findings.py)."""
-        from rnnspec.findings import elsewhere  # YAML and the table modules: not for projects without specs
-
-        files = sorted({record["file"] for record in self.records.values()})
-        found = {file: elsewhere(self.config.rootpath / file, versions) for file in files}
-        return {file: texts for file, texts in found.items() if texts}
 
     def ran(self) -> list[CaseRecord]:
         """Records of the cases that were built and called."""
