@@ -109,6 +109,14 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
+def values_text(values: Mapping[str, Any]) -> str:
+    """``go_backwards=true, mask=right|left``: axis values as errors and reports show them (a
+    list, as a row's ``when`` may give, is any of its values)."""
+    return ", ".join(
+        f"{axis}={'|'.join(map(value_text, v)) if isinstance(v, list) else value_text(v)}" for axis, v in values.items()
+    )
+
+
 def case_flags(values: Mapping[str, Any], varied: tuple[str, ...], defaults: Mapping[str, Any]) -> str:
     """``seq-state-mask=right``: varied axes that differ from their default, in table order."""
     parts = []

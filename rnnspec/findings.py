@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rnnspec.case import value_text
+from rnnspec.case import values_text
 from rnnspec.errors import SpecError
 from rnnspec.inherit import load_document
 from rnnspec.versions import describe, holds, problems
@@ -22,8 +22,7 @@ from rnnspec.versions import describe, holds, problems
 
 def _when(entry: Mapping[str, Any]) -> str:
     when = entry.get("when", {})
-    shown = [f"{k}={'|'.join(map(value_text, v)) if isinstance(v, list) else value_text(v)}" for k, v in when.items()]
-    return f" ({', '.join(shown)})" if shown else ""
+    return f" ({values_text(when)})" if when else ""
 
 
 def _texts(row: Mapping[str, Any]) -> list[str]:

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rnnspec.case import Deviation, Expectation, value_text
+from rnnspec.case import Deviation, Expectation, values_text
 from rnnspec.structure import Shape, Structure, format_structure, tuples_as_lists
 from rnnspec.yamlload import LineDict
 
@@ -65,10 +65,6 @@ def matches(when: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
     return True
 
 
-def _shown(values: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={value_text(v)}" for k, v in values.items())
-
-
 def expectation(
     rows: Sequence[Row], values: Mapping[str, Any], states: Structure | None, relation_order: Sequence[str]
 ) -> Expectation | RowProblem:
@@ -97,7 +93,7 @@ def expectation(
                     row.line,
                     f"rows contradict each other: line {single[key][0]} says {said}{single[key][1]}, "
                     f"this row says {said}{row.row[key]}",
-                    "for " + _shown(values),
+                    "for " + values_text(values),
                 )
             single[key] = (row.line, row.row[key])
         if row.returns is not None and not (general and "returns" in overridden):
@@ -119,7 +115,7 @@ def expectation(
     if missing:
         return RowProblem(
             None,
-            f"no row gives {' and '.join(missing)} for the combination {_shown(values)}",
+            f"no row gives {' and '.join(missing)} for the combination {values_text(values)}",
             "every declared combination needs an expectation; add a row whose 'when' matches it",
         )
     assert returned is not None

@@ -89,13 +89,15 @@ class _Compiler:
         xfails = self._xfails()
         self._check_references(doc["build"])
         self._check_axes(states)
+        errors_before = len(self.errors)
         for line, message, hint in check_standard(doc, self.defaults):
             self.err(line, message, hint)
-        standard_errors = len(self.errors)
         standard = self._standard_axes()
-        combinations = self._combinations(rows, states, missing_args, standard) if not self.errors else ()
-        if standard_errors == len(self.errors) and EXTRA_CALLS_KEY in doc.get("standard", {}):
-            self._check_extra_calls(combinations, standard)
+        extra_when = extra_calls_when(doc, self.defaults)
+        combinations = self._combinations(rows, states, missing_args, standard, extra_when) if not self.errors else ()
+        # extra_calls is checked against a sound narrowing and complete combinations only
+        if extra_when is not None and len(self.errors) == errors_before:
+            self._check_extra_calls(combinations, standard, extra_when)
         if self.errors:
             raise SpecErrors(self.errors)
         return SpecTable(
@@ -275,9 +277,9 @@ class _Compiler:
         states: Structure | None,
         missing_args: Mapping[str, str],
         standard_by_table: Mapping[str, Mapping[str, list[Any]]],
+        extra_when: Mapping[str, Any] | None,
     ) -> tuple[Combination, ...]:
         out: list[Combination] = []
-        extra_when = extra_calls_when(self.doc, self.defaults)
         for table, line, axes in table_axes(self.doc):
             names = list(axes)
             standard = standard_by_table[table]
@@ -316,7 +318,10 @@ class _Compiler:
         return tuple(out)
 
     def _check_extra_calls(
-        self, combinations: tuple[Combination, ...], standard_by_table: Mapping[str, Mapping[str, list[Any]]]
+        self,
+        combinations: tuple[Combination, ...],
+        standard_by_table: Mapping[str, Mapping[str, list[Any]]],
+        extra_when: LineDict,
     ) -> None:
         """``extra_calls`` must name values the default depth takes, and leave every extra-call
         relation a table names running on one of its cases there."""
@@ -325,7 +330,7 @@ class _Compiler:
         for axes in standard_by_table.values():
             for axis, values in axes.items():
                 taken.setdefault(axis, []).extend(values)
-        problems = check_extra_calls(extra_calls_when(self.doc, self.defaults) or LineDict(), self.defaults, taken)
+        problems = check_extra_calls(extra_when, self.defaults, taken)
         for line, message, hint in problems:
             self.err(line, message, hint)
         if problems:
