@@ -15,9 +15,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rnnspec.errors import SpecError, SpecErrors
-from rnnspec.show import Answer, QueryError, answer, parse_query, render
+from rnnspec import showcache
+
+if TYPE_CHECKING:
+    from rnnspec.show import Answer
 
 
 def _size(text: str) -> tuple[str, int]:
@@ -47,6 +50,7 @@ def parser() -> argparse.ArgumentParser:
         help="the version matrix's records (default: reports/compat; skipped when absent)",
     )
     show.add_argument("--live", action="store_true", help="also build and call the layer here, and check it")
+    show.add_argument("--no-cache", action="store_true", help="answer afresh (see rnnspec/showcache.py)")
     return top
 
 
@@ -70,7 +74,9 @@ def live_check(found: Answer) -> tuple[bool, str]:
     target = resolve_devices({}).get("cpu")
     outcome = run_case(case, registry, str(target))
     stack = versions()
-    lines = [f"live ({stack['backend']}, keras {stack['keras']}, sizes {dict(table.sizes)}): returned {outcome.actual_text}"]
+    lines = [
+        f"live ({stack['backend']}, keras {stack['keras']}, sizes {dict(table.sizes)}): returned {outcome.actual_text}"
+    ]
     if outcome.error:
         lines.append(f"  raised: {outcome.error}")
     lines += [f"  FAIL {p}" for p in outcome.problems]
@@ -83,6 +89,17 @@ def live_check(found: Answer) -> tuple[bool, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    compat = args.compat if args.compat.is_dir() else None
+    cached = None
+    if not args.live and not args.no_cache and showcache.enabled():
+        name = showcache.key([args.call, repr(sorted(args.size)), str(compat)], [args.spec, args.compat])
+        cached = showcache.read(name)
+    if cached is not None:
+        print(cached)
+        return 0
+    from rnnspec.errors import SpecError, SpecErrors
+    from rnnspec.show import QueryError, answer, parse_query, render
+
     try:
         found = answer(parse_query(args.call), args.spec, dict(args.size))
     except QueryError as exc:
@@ -91,9 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SpecError, SpecErrors) as exc:
         print(f"rnnspec show: the table has errors:\n{exc}", file=sys.stderr)
         return 2
-    print(render(found, args.compat if args.compat.is_dir() else None))
+    text = render(found, compat)
+    print(text)
     if not args.live:
+        if not args.no_cache and showcache.enabled():
+            showcache.write(name, text)
         return 0
-    ok, text = live_check(found)
-    print("\n" + text)
+    ok, live = live_check(found)
+    print("\n" + live)
     return 0 if ok else 1

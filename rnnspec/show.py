@@ -31,7 +31,7 @@ from rnnspec.relations import RELATIONS
 from rnnspec.rules import matches
 from rnnspec.structure import Shape, Structure, format_structure
 from rnnspec.table import compile_table
-
+from rnnspec.templates import build_text
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -238,7 +238,7 @@ def render(found: Answer, compat_dir: Path | None) -> str:
     exp = case.expectation
     lines = [
         f"{found.query.text}: {case.name.rsplit('-', 1)[0]}] in {table.path.name}, line {case.line}",
-        f"  builds {table.build_text}",
+        f"  builds {build_text(case.node)} (at the table's sizes)",
         f"  sizes {', '.join(f'{k}={v}' for k, v in found.sizes.items())} (change with --size NAME=N)",
         "",
         *returns_lines(found),
@@ -266,4 +266,3 @@ def render(found: Answer, compat_dir: Path | None) -> str:
     if compat_dir is not None:
         lines += ["", f"version matrix ({compat_dir}, {case.case_key}, cpu):", *matrix_lines(found, compat_dir)]
     return "\n".join(lines)
-

@@ -12,6 +12,9 @@ Python's own parser reads these strings (``ast.parse``); nothing is ever evaluat
 Python: we walk the tree and accept only names, integers, + - * // and the two containers.
 ``name:`` prefixes are not Python, so the tokenizer finds them first and blanks them out
 (same width, so every node keeps its column) before the parser sees the text.
+
+Over 300 lines because it holds the language both ways, parsing and writing back, for the
+tables' structures and for what a layer returned: the two must change together.
 """
 
 from __future__ import annotations
