@@ -46,6 +46,11 @@ LINKS = {
     "docs/upgrade.md": "upgrade.md",
     "reports/upgrade.md": "upgrade.md",
 }
+#: The contract's tables are wide: the page takes the window's width, shapes stay on one line.
+WIDE_CSS = """.md-grid { max-width: 100%; }
+.md-typeset table:not([class]) td code { white-space: nowrap; }
+.md-typeset table:not([class]) { font-size: 0.7rem; }
+"""
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)#\s]+)(#[^)\s]*)?\)")
 _ROW = re.compile(r"^\| (?P<title>[^|]+?) \| `(?P<file>spec/[^`]+)` \|")
 
@@ -101,10 +106,13 @@ def _case_words(body: str) -> str:
         name = match.group(1)
         if name == "(defaults)":
             return match.group(0)
+        parts = name.split("-")
+        if not any(part.partition("=")[0] in full for part in parts):
+            return match.group(0)  # every axis already spelled out
         words = []
-        for part in name.split("-"):
+        for part in parts:
             axis, _, value = part.partition("=")
-            words.append(f"{full.get(axis, axis)}={value}" if value else f"{full.get(axis, axis)}=true")
+            words.append(f"{full.get(axis, axis)}={value or 'true'}")
         return f"| {name} <br><small>{', '.join(words)}</small> |"
 
     return re.sub(r"^\| ([^|`]+?) \|(?=.*\| (?:pass|FAIL|xfail|skip|n/a|not run))", row, body, flags=re.M)
@@ -201,6 +209,8 @@ def build(out: Path, site: Path, root: Path = ROOT, reports: Path | None = None)
         if source is not None:
             written[name] = rewrite_links((root / source).read_text(encoding="utf-8"), source)
             nav.append(f"  - {title}: {name}")
+    written["stylesheets/wide.css"] = WIDE_CSS
+    (docs / "stylesheets").mkdir()
     for name, text in written.items():
         (docs / name).write_text(text, encoding="utf-8")
     config = [f"INHERIT: {root / 'mkdocs.yml'}", "docs_dir: docs", f"site_dir: {site.resolve()}", "nav:", *nav]
