@@ -5,9 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.rnnspec-installed
 JOBS   ?= 2
 
-.PHONY: spec test lint venv clean
+.PHONY: spec test lint venv clean docs
 
-$(STAMP): requirements/pinned.txt requirements/dev.txt pyproject.toml
+$(STAMP): requirements/pinned.txt requirements/dev.txt requirements/docs.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -34,13 +34,19 @@ test: $(STAMP) lint $(ACTIONLINT)
 	$(BIN)/python -m pytest spec -n $(JOBS) --rnnspec-depth=exhaustive --rnnspec-reports=build/reports --junitxml=build/reports/junit.xml
 	RNNSPEC_FRESH_REPORTS=build/reports $(BIN)/python -m pytest tests -n $(JOBS)
 
+## make docs: the documentation site, generated from reports/ and docs/, into site/ (not committed)
+docs: $(STAMP)
+	$(BIN)/python -m rnnspec.site build/docs --site site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet -f build/docs/mkdocs.yml
+	@echo "site/index.html: open it, or serve it with: $(BIN)/python -m http.server -d site"
+
 lint: $(STAMP)
 	$(BIN)/ruff check rnnspec tests benchmarks examples tools conftest.py
 	$(BIN)/ruff format --check rnnspec tests benchmarks examples tools conftest.py
 	$(BIN)/mypy
 
 clean:
-	rm -rf build $(VENV)
+	rm -rf build site $(VENV)
 
 .PHONY: spec-keys
 

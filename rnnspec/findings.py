@@ -17,6 +17,7 @@ from typing import Any
 from rnnspec.case import values_text
 from rnnspec.errors import SpecError
 from rnnspec.inherit import load_document
+from rnnspec.rules import matches
 from rnnspec.versions import describe, holds, problems
 
 
@@ -36,10 +37,11 @@ def _texts(row: Mapping[str, Any]) -> list[str]:
     return texts
 
 
-def elsewhere(path: Path, environment: Mapping[str, Any]) -> list[str]:
+def elsewhere(path: Path, environment: Mapping[str, Any], values: Mapping[str, Any] | None = None) -> list[str]:
     """Each explained row or expected failure of the table that does not hold on
     ``environment``, as ``on <releases> (<when>): <text>``, sorted; [] for a file that cannot be
-    read (its errors are the run's spec errors)."""
+    read (its errors are the run's spec errors). Given a combination's ``values``, only the
+    entries whose ``when`` matches it (``rnnspec show``)."""
     try:
         document = load_document(path)
     except SpecError:
@@ -49,6 +51,8 @@ def elsewhere(path: Path, environment: Mapping[str, Any]) -> list[str]:
     for entry in entries:
         conditions = entry.get("versions") if isinstance(entry, Mapping) else None
         if not isinstance(conditions, Mapping) or problems(conditions) or holds(conditions, environment):
+            continue
+        if values is not None and not matches(entry.get("when", {}), {**values, "device": entry.get("device")}):
             continue
         for text in _texts(entry):
             out.add(f"on {describe(conditions)}{_when(entry)}: {' '.join(text.split())}")

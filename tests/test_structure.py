@@ -335,3 +335,50 @@ def test_syntax_errors_name_the_line(tmp_path: Path, text: str, line: int) -> No
         load(tmp_path, text)
     assert excinfo.value.line == line
     assert excinfo.value.message.startswith("YAML syntax error")
+
+
+# --- named tensors ---------------------------------------------------------------------------
+
+
+def test_named_tensors_parse_and_write_back() -> None:
+    text = "(output: (B, T, units), h: (B, units), c: (B, units))"
+    parsed = parse_structure(text)
+    assert format_structure(parsed) == text
+    assert [item.name for item in parsed.items] == ["output", "h", "c"]  # type: ignore[union-attr]
+    nested = parse_structure("(output: (B, units), cell1: [h1: (B, units), c1: (B, units)], h2: (B, units2)@float16)")
+    assert (
+        format_structure(nested)
+        == "(output: (B, units), cell1: [h1: (B, units), c1: (B, units)], h2: (B, units2)@float16)"
+    )
+    assert format_structure(nested, names=False) == "((B, units), [(B, units), (B, units)], (B, units2)@float16)"
+    assert format_structure(parse_structure("output: (B, units)")) == "output: (B, units)"
+
+
+def test_names_are_documentation_not_part_of_the_comparison() -> None:
+    named = parse_structure("(output: (B, units), h: (B, units))")
+    unnamed = parse_structure("((B, units), (B, units))")
+    got = (TensorInfo((2, 4), "float32"), TensorInfo((2, 4), "float32"))
+    assert list(compare(named, got, {"B": 2, "units": 4}, "float32")) == []
+    assert list(compare(unnamed, got, {"B": 2, "units": 4}, "float32")) == []
+    assert format_expected(named, {"B": 2, "units": 4}, "float32") == format_actual(got)
+
+
+def test_a_failure_names_the_tensor() -> None:
+    lstm = parse_structure("(output: (B, units), h: (B, units), c: (B, units))")
+    got = (TensorInfo((2, 4), "float32"), TensorInfo((2, 4), "float32"), TensorInfo((2, 5), "float32"))
+    assert list(compare(lstm, got, {"B": 2, "units": 4}, "float32")) == [
+        "outputs[2] (c): expected shape (2, 4), got (2, 5)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("(h: (B, units), h: (B, units))", "the name 'h' is given twice"),
+        ("(h: B, units)", "cannot parse"),
+        ("(h:: (B, units),)", "cannot parse"),
+    ],
+)
+def test_malformed_names_are_refused(text: str, message: str) -> None:
+    with pytest.raises(StructureSyntaxError, match=message):
+        parse_structure(text)
