@@ -11,7 +11,6 @@ error before anything runs.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import pytest
 
 from rnnspec.journal import JOURNAL, Journal, replay, report_inputs
 from rnnspec.plugins.baseline import run_meta
-from rnnspec.plugins.session import absolute, state_of
+from rnnspec.plugins.session import absolute, installed_environment, state_of
 from rnnspec.record import CaseRecord
 from rnnspec.status import UNFINISHED
 
@@ -72,15 +71,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state = state_of(config)
     if hasattr(config, "workerinput") or not target or not state.active:
         return
-    from rnnspec.installed import installed_versions
-
-    versions = {
-        **installed_versions(),
-        "python": ".".join(map(str, sys.version_info[:3])),
-        "python_minor": ".".join(map(str, sys.version_info[:2])),
-    }
     state.journal = Journal(absolute(target) / JOURNAL)
-    meta = {"versions": versions, "gpu": None, "devices": list(state.selected_devices), "spec_errors": []}
+    # the versions from package metadata until a worker says its own (a rebuild reads both)
+    meta = {"devices": list(state.selected_devices), "spec_errors": [], **installed_environment()}
     state.journal.write(
         "start", meta={**meta, "depth": config.getoption("rnnspec_depth"), "rootdir": str(config.rootpath)}
     )

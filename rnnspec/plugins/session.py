@@ -8,6 +8,7 @@ own status here (``pytest_report_teststatus``), so pytest's summary line counts 
 
 from __future__ import annotations
 
+import platform
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -84,11 +85,21 @@ class SessionState:
 
         return {"versions": versions(), "gpu": gpu_description()}
 
+    def known_environment(self) -> dict[str, Any]:
+        """The workers' environment, this process's when it ran cases, else the installed
+        versions from package metadata: an xdist controller whose workers were stopped before
+        they said theirs does not import Keras (seconds) to write the reports of a stopped run."""
+        if self.worker_environment is not None:
+            return self.worker_environment
+        if not self.config.pluginmanager.hasplugin("dsession"):
+            return self.environment()
+        return installed_environment()
+
     def meta(self, complete: bool) -> dict[str, Any]:
         """The ``meta`` of results.json and of a baseline: what this run ran with (the
         baseline plugin adds the baseline compared with, rnnspec/plugins/baseline.py).
         ``complete`` only when nothing stopped the run and every collected case has a result."""
-        environment = self.worker_environment or self.environment()
+        environment = self.known_environment()
         ending = self.completeness()
         return {
             "versions": environment["versions"],
@@ -112,6 +123,14 @@ class SessionState:
     def ran(self) -> list[CaseRecord]:
         """Records of the cases that were built and called."""
         return [r for r in self.records.values() if r["status"] in RAN]
+
+
+def installed_environment() -> dict[str, Any]:
+    """The versions from package metadata (no Keras import), and no GPU known."""
+    from rnnspec.installed import installed_versions
+
+    python = {"python": platform.python_version(), "python_minor": ".".join(platform.python_version_tuple()[:2])}
+    return {"versions": {**installed_versions(), **python}, "gpu": None}
 
 
 def state_of(config: pytest.Config) -> SessionState:
@@ -261,4 +280,4 @@ def run_complete(session: pytest.Session, exitstatus: int) -> bool:
         state.stop("interrupted (KeyboardInterrupt)")
     elif session.shouldstop:
         state.stop(f"stopped ({session.shouldstop})")
-    return state.completeness()["state"] == "complete"
+    return bool(state.completeness()["state"] == "complete")
