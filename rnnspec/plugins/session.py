@@ -224,7 +224,7 @@ class _Records:
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """The versions and GPU a worker ran with (see pytest_sessionfinish below)."""
         if error == "keyboard-interrupt":  # xdist's word for a worker's KeyboardInterrupt
-            self.state.stop(f"interrupted (KeyboardInterrupt on worker {getattr(node.gateway, 'id', '?')})")
+            self.state.stop(f"interrupted by KeyboardInterrupt on worker {getattr(node.gateway, 'id', '?')}")
         environment = getattr(node, "workeroutput", {}).get(RECORD_KEY)
         if environment and self.state.worker_environment is None:
             self.state.worker_environment = environment
@@ -277,7 +277,7 @@ def run_complete(session: pytest.Session, exitstatus: int) -> bool:
     collected case? Notes why not (``SessionState.stopped``) when it can tell."""
     state = state_of(session.config)
     if exitstatus == pytest.ExitCode.INTERRUPTED:
-        state.stop("interrupted (KeyboardInterrupt)")
+        state.stop("interrupted by KeyboardInterrupt")
     elif session.shouldstop:
         state.stop(f"stopped ({session.shouldstop})")
     return bool(state.completeness()["state"] == "complete")
