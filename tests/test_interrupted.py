@@ -287,3 +287,20 @@ def test_a_baseline_from_an_incomplete_run_says_so(slow: SpecProject) -> None:
             "the 2 cases it lacks count as not in the baseline, not as unchanged",
         ]
     )
+
+
+# --- the table-size health check --------------------------------------------------------
+
+
+def test_max_combinations_raises_the_limit_of_one_file(project: SpecProject) -> None:
+    """The limit counts every table's combinations before any is expanded; a file raises it
+    for itself with ``max_combinations`` (the default one is tests/malformed/too_many_combinations.yaml)."""
+    lines = two_case_spec("Basic").splitlines(keepends=True)
+    project.write("basic.yaml", "".join([*lines[:1], "max_combinations: 1\n", *lines[1:]]))
+    result = project.run()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*spec/basic.yaml:11: the file declares 2 combinations (table 'core': 2), more than its limit of 1*"]
+    )
+    project.write("basic.yaml", "".join([*lines[:1], "max_combinations: 2\n", *lines[1:]]))
+    project.run().assert_outcomes(passed=2)
