@@ -115,8 +115,8 @@ def completeness(
     """``meta.completeness``: complete only when nothing stopped the run and every collected
     case has a final status; otherwise which (``stopped``'s first word) and how many lack one."""
     with_result = sum(1 for r in records.values() if r.get("status") != UNFINISHED)
-    known = max(collected or 0, len(records))
-    missing = known - with_result
+    known = None if collected is None else max(collected, len(records))  # None: stopped while collecting
+    missing = None if known is None else known - with_result
     if stopped is None and missing:
         stopped = f"cases without result: {missing} of {known}"
     state = "complete" if stopped is None else stopped.split(" ", 1)[0].rstrip(":")
@@ -135,6 +135,8 @@ STATES = ("complete", "interrupted", "cancelled", "stopped", CRASHED, "incomplet
 
 def incomplete_text(ending: Mapping[str, Any]) -> str:
     """What an incomplete run's ``meta.completeness`` says, in one line."""
+    if ending["collected"] is None:
+        return f"{ending['reason']}: stopped before the cases were collected, {ending['with_result']} have a result"
     return (
         f"{ending['reason']}: {ending['with_result']} of {ending['collected']} cases have a result, "
         f"{ending['without_result']} have none"

@@ -94,8 +94,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             journal.case(record)
     journal.write("end", completeness=meta["completeness"])
     journal.close()
-    if not (state.records or state.spec_errors):
-        return
+    if not (state.records or state.spec_errors or state.stopped):
+        return  # nothing ran, nothing stopped it (e.g. -k matched nothing): no reports
     from rnnspec.reports import write_contract, write_results
 
     # What each spec file that ran says about other releases and backends, for its contract
