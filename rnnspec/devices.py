@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rnnspec.kerasapi import backend_name, device_scope, gpu_names
+from rnnspec.kerasapi import backend_name, device_names, device_scope, gpu_names
 
 
 def resolve_devices(overrides: Mapping[str, str]) -> dict[str, str | None]:
@@ -25,6 +25,12 @@ def resolve_devices(overrides: Mapping[str, str]) -> dict[str, str | None]:
     found: dict[str, str | None] = {"cpu": cpu, "gpu": "gpu:0" if gpu_names() else None}
     found.update(overrides)
     return found
+
+
+def unknown_targets(overrides: Mapping[str, str]) -> dict[str, str]:
+    """The overrides (name -> device) that name a device the backend does not list here."""
+    listed = set(device_names())
+    return {name: target for name, target in overrides.items() if target.lower().removeprefix("/device:") not in listed}
 
 
 @contextlib.contextmanager

@@ -137,6 +137,24 @@ def gpu_names() -> list[str]:
     return []
 
 
+def device_names() -> list[str]:
+    """Every device the backend lists here, lower case as Keras names them: cpu:0, gpu:0."""
+    backend = backend_name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [d.name.replace("/device:", "").lower() for d in tf.config.list_logical_devices()]
+    if backend == "jax":
+        import jax
+
+        return [f"{d.platform.replace('cuda', 'gpu')}:{d.id}" for d in jax.devices()] + ["cpu:0"]
+    if backend == "torch":
+        import torch
+
+        return ["cpu", "cpu:0", *(f"{kind}:{i}" for i in range(torch.cuda.device_count()) for kind in ("gpu", "cuda"))]
+    return []
+
+
 def gpu_description() -> str | None:
     """The first GPU's name, for reports; None when the backend sees no GPU."""
     backend = backend_name()

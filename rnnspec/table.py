@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,11 @@ from rnnspec.versions import installed as installed_versions
 from rnnspec.versions import problems as version_problems
 from rnnspec.yamlload import LineDict, LineList
 
+#: The combinations a file may declare unless its ``max_combinations`` says more: generous
+#: for today's tables (the largest, spec/bidirectional.yaml, declares 312), small enough that a typo in a value list
+#: fails at once instead of collecting for minutes.
+MAX_COMBINATIONS = 10_000
+
 DEFAULT_SIZES = {"B": 2, "T": 5, "F": 3, "units": 4}
 DEFAULT_TOLERANCE = {"float32": 1.0e-5, "float16": 1.0e-2, "bfloat16": 6.0e-2, "float64": 1.0e-10}
 
@@ -73,8 +79,30 @@ class _Compiler:
         schema_errors = validate_document(path, self.doc)
         if schema_errors:
             raise SpecErrors(schema_errors)
+        self._check_size()
         self.sizes = {**DEFAULT_SIZES, **self.doc.get("sizes", {})}
         self.defaults: dict[str, Any] = {**SPECIAL_AXES, **self.doc.get("defaults", {})}
+
+    def _check_size(self) -> None:
+        """A health check before anything is expanded: more combinations than the file's
+        ``max_combinations`` (a typo in a value list, an axis too many) is an error at once."""
+        sizes = [(math.prod(len(v) for v in axes.values()), table, line) for table, line, axes in table_axes(self.doc)]
+        count = sum(n for n, _table, _line in sizes)
+        limit = int(self.doc.get("max_combinations", MAX_COMBINATIONS))
+        if count > limit:
+            largest, table, line = max(sizes)
+            raise SpecErrors(
+                [
+                    SpecError(
+                        self.path,
+                        line,
+                        f"the file declares {count:,} combinations (table {table!r}: {largest:,}), more than its "
+                        f"limit of {limit:,}",
+                        f"a covering design explores large axis domains; to run them all on purpose, set "
+                        f"`max_combinations: {count}` in this file",
+                    )
+                ]
+            )
 
     def err(self, line: int | None, message: str, hint: str = "") -> None:
         self.errors.append(SpecError(self.path, line, message, hint))

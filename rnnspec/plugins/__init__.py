@@ -7,7 +7,8 @@ options and its hooks, and none imports Keras when it is registered:
 - ``collection``: spec files become items (``rnnspec_paths``, ``--rnnspec-depth``, markers);
 - ``items``: the case item (xfail marks, the run, the failure story) and the spec-error item;
 - ``devices``: ``--rnnspec-devices`` and ``--rnnspec-device-map``, validated, and the header;
-- ``reports``: ``--rnnspec-reports``, writing results.json and contract.md;
+- ``reports``: ``--rnnspec-reports``, the journal, writing results.json and contract.md;
 - ``baseline``: ``--rnnspec-record`` and ``--rnnspec-baseline``, their summary and file;
-- ``distribute``: one worker per spec file under ``pytest -n``.
+- ``distribute``: one worker per spec file under ``pytest -n``;
+- ``signals``: SIGINT, SIGTERM and SIGHUP end a run as pytest ends one on Ctrl-C.
 """

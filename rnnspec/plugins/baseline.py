@@ -88,6 +88,13 @@ def pytest_rnnspec_terminal_summary(terminalreporter: Any, records: list[CaseRec
             f"{len(changed)} changed, {new} new, {gone} not run here",
             red=bool(changed),
         )
+        if not baseline.meta.get("complete", True):
+            ending = baseline.meta.get("completeness") or {}
+            tr.write_line(
+                f"the baseline was recorded by an incomplete run ({ending.get('reason') or 'interrupted'}): "
+                f"the {new} cases it lacks count as not in the baseline, not as unchanged",
+                yellow=True,
+            )
         depth = config.getoption("rnnspec_depth")
         if baseline.depth != depth:
             tr.write_line(
@@ -102,7 +109,9 @@ def pytest_rnnspec_terminal_summary(terminalreporter: Any, records: list[CaseRec
             tr.write_line(f"  ... and {len(changed) - 50} more (results.json, contract.md)")
     if config.getoption("rnnspec_record"):
         ran = sum(1 for r in records if r["status"] in RAN)
-        tr.write_line(f"baseline of {ran} cases recorded to {config.getoption('rnnspec_record')}")
+        ending = state_of(config).completeness()
+        said = "" if ending["state"] == "complete" else f", marked incomplete ({ending['reason']})"
+        tr.write_line(f"baseline of {ran} cases recorded to {config.getoption('rnnspec_record')}{said}")
 
 
 @pytest.hookimpl(trylast=True)

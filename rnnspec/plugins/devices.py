@@ -63,6 +63,25 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A device map that names a device not here is a usage error before any case runs
+    (checked once, on the controller: it imports Keras, after every conftest configured it)."""
+    config = session.config
+    state = state_of(config)
+    if not state.device_map or not state.active or hasattr(config, "workerinput"):
+        return
+    from rnnspec.devices import unknown_targets
+    from rnnspec.kerasapi import device_names
+
+    unknown = unknown_targets(state.device_map)
+    if unknown:
+        named = ", ".join(f"{name}={target}" for name, target in unknown.items())
+        raise pytest.UsageError(
+            f"--rnnspec-device-map: {named}: no such device here (devices: {', '.join(device_names())})"
+        )
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     state = state_of(config)
     if not state.active:  # a project without spec files: no Keras import

@@ -1,17 +1,27 @@
 """The reports as an option: ``--rnnspec-reports=DIR`` writes results.json and contract.md
-(rendered by rnnspec/reports.py) from the run's records at the end of the run, on the
-controller only, and the summary says where they went.
+(rendered by rnnspec/reports.py) at the end of the run, on the controller only, and the
+summary says where they went.
+
+The controller appends each case's record to DIR/journal.jsonl as it arrives
+(rnnspec/journal.py) and renders the reports from that journal at the end, so that an
+interrupted run's reports hold what ran and a killed run's can be rebuilt
+(``python -m rnnspec.reports rebuild DIR``). A DIR that cannot be a writable folder is a usage
+error before anything runs.
 """
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rnnspec.journal import JOURNAL, Journal, replay, report_inputs
 from rnnspec.plugins.baseline import run_meta
-from rnnspec.plugins.session import absolute, state_of
+from rnnspec.plugins.session import absolute, installed_environment, state_of
 from rnnspec.record import CaseRecord
+from rnnspec.status import UNFINISHED
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,23 +43,64 @@ def pytest_rnnspec_terminal_summary(terminalreporter: Any, records: list[CaseRec
         terminalreporter.write_line("no reports written (pass --rnnspec-reports=DIR, or run `make spec`)")
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+def check_folder(option: str, value: str) -> Path:
+    """The folder VALUE names, created if need be; a usage error naming OPTION=VALUE when it
+    is a file or cannot be written (tried with a file, which also holds for root)."""
+    directory = absolute(value)
+    if directory.exists() and not directory.is_dir():
+        raise pytest.UsageError(f"{option}={value}: {directory} is a file, not a folder")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise pytest.UsageError(f"{option}={value}: cannot write into this folder ({exc.strerror or exc})") from None
+    return directory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    target = config.getoption("rnnspec_reports")
+    if target and not hasattr(config, "workerinput"):
+        check_folder("--rnnspec-reports", target)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Open the journal (controller only): each case's record is appended as it arrives."""
     config = session.config
     target = config.getoption("rnnspec_reports")
     state = state_of(config)
-    if hasattr(config, "workerinput") or not target or not (state.records or state.spec_errors):
+    if hasattr(config, "workerinput") or not target or not state.active:
         return
-    from rnnspec.findings import elsewhere
+    state.journal = Journal(absolute(target) / JOURNAL)
+    # the versions from package metadata until a worker says its own (a rebuild reads both)
+    meta = {"devices": list(state.selected_devices), "spec_errors": [], **installed_environment()}
+    state.journal.write(
+        "start", meta={**meta, "depth": config.getoption("rnnspec_depth"), "rootdir": str(config.rootpath)}
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The journal's last lines (unfinished cases, how the run ended), then the reports
+    rendered from it."""
+    config = session.config
+    state = state_of(config)
+    journal = state.journal
+    if journal is None:
+        return
+    meta = run_meta(session, exitstatus)
+    for record in state.records.values():
+        if record["status"] == UNFINISHED:
+            journal.case(record)
+    journal.write("end", completeness=meta["completeness"])
+    journal.close()
+    if not (state.records or state.spec_errors or state.stopped):
+        return  # nothing ran, nothing stopped it (e.g. -k matched nothing): no reports
     from rnnspec.reports import write_contract, write_results
 
-    meta = run_meta(session, exitstatus)
     # What each spec file that ran says about other releases and backends, for its contract
-    # section (read again here: the controller under xdist compiled no table).
-    files = sorted({record["file"] for record in state.records.values()})
-    found = {file: elsewhere(config.rootpath / file, meta["versions"]) for file in files}
-    meta["elsewhere"] = {file: texts for file, texts in found.items() if texts}
-    directory = absolute(target)
-    records = [{k: v for k, v in r.items() if k != "tensors"} for r in state.records.values()]
+    # section, is read again there: the controller under xdist compiled no table.
+    records, meta = report_inputs(replay(journal.path), meta, config.rootpath, state.stopped)
+    directory = journal.path.parent
     write_results(directory / "results.json", records, meta)
     write_contract(directory / "contract.md", records, meta)

@@ -8,12 +8,15 @@ own status here (``pytest_report_teststatus``), so pytest's summary line counts 
 
 from __future__ import annotations
 
+import platform
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rnnspec.journal import Journal, completeness, incomplete_text
 from rnnspec.record import RECORD_KEY, CaseRecord
 from rnnspec.status import FAILED, NOT_APPLICABLE, RAN, UNFINISHED, XFAILED, XPASSED, Status
 
@@ -40,6 +43,13 @@ class SessionState:
         self._registry: Any = None
         self._devices: dict[str, str | None] | None = None
         self._memo: Any = None
+        #: How many cases the run collected (the largest count a worker reported under xdist).
+        self.collected: int | None = None
+        #: Why the run stopped before its end ("interrupted by SIGINT"), None while it runs on.
+        self.stopped: str | None = None
+        #: The journal the records are appended to as they arrive (rnnspec/journal.py), opened
+        #: by the reports plugin on the controller.
+        self.journal: Journal | None = None
 
     @property
     def memo(self) -> Any:
@@ -75,22 +85,52 @@ class SessionState:
 
         return {"versions": versions(), "gpu": gpu_description()}
 
+    def known_environment(self) -> dict[str, Any]:
+        """The workers' environment, this process's when it ran cases, else the installed
+        versions from package metadata: an xdist controller whose workers were stopped before
+        they said theirs does not import Keras (seconds) to write the reports of a stopped run."""
+        if self.worker_environment is not None:
+            return self.worker_environment
+        if not self.config.pluginmanager.hasplugin("dsession"):
+            return self.environment()
+        return installed_environment()
+
     def meta(self, complete: bool) -> dict[str, Any]:
         """The ``meta`` of results.json and of a baseline: what this run ran with (the
-        baseline plugin adds the baseline compared with, rnnspec/plugins/baseline.py)."""
-        environment = self.worker_environment or self.environment()
+        baseline plugin adds the baseline compared with, rnnspec/plugins/baseline.py).
+        ``complete`` only when nothing stopped the run and every collected case has a result."""
+        environment = self.known_environment()
+        ending = self.completeness()
         return {
             "versions": environment["versions"],
             "gpu": environment["gpu"],
             "devices": list(self.selected_devices),
             "depth": self.config.getoption("rnnspec_depth"),
-            "complete": complete,
+            "complete": complete and ending["state"] == "complete",
+            "completeness": ending,
             "spec_errors": sorted(set(self.spec_errors)),
         }
+
+    def completeness(self) -> dict[str, Any]:
+        """``meta.completeness``: how the run ended and how many cases have no result."""
+        return completeness(self.collected, self.records, self.stopped)
+
+    def stop(self, reason: str) -> None:
+        """Note why the run stops early (the first reason wins)."""
+        if self.stopped is None:
+            self.stopped = reason
 
     def ran(self) -> list[CaseRecord]:
         """Records of the cases that were built and called."""
         return [r for r in self.records.values() if r["status"] in RAN]
+
+
+def installed_environment() -> dict[str, Any]:
+    """The versions from package metadata (no Keras import), and no GPU known."""
+    from rnnspec.installed import installed_versions
+
+    python = {"python": platform.python_version(), "python_minor": ".".join(platform.python_version_tuple()[:2])}
+    return {"versions": {**installed_versions(), **python}, "gpu": None}
 
 
 def state_of(config: pytest.Config) -> SessionState:
@@ -139,14 +179,18 @@ class _Records:
             # xdist reports a case whose worker died with when="???" and no properties
             crashed = records.get(report.nodeid)
             if crashed is not None and report.failed:
-                crashed["status"] = FAILED
+                # a worker that stopped because the run was interrupted did not crash
+                crashed["status"] = UNFINISHED if self.state.stopped else FAILED
                 crashed["error"] = f"no result: {report.longreprtext.strip()[:200]}"
+                self._journal(crashed)
             return
         for key, value in report.user_properties:
             if key != RECORD_KEY or not isinstance(value, dict):
                 continue
             if "spec_errors" in value:
                 self.state.spec_errors += value["spec_errors"]
+                if self.state.journal is not None:
+                    self.state.journal.write("spec_errors", errors=value["spec_errors"])
                 continue
             record: CaseRecord = dict(value)  # type: ignore[assignment]  # as the item built it
             if report.when == "setup" and report.passed:
@@ -155,19 +199,45 @@ class _Records:
                 record["status"] = status_of(report)
                 record["duration"] = report.duration
             records[record["id"]] = record
+            self._journal(record)
+
+    def _journal(self, record: CaseRecord) -> None:
+        """A case's record with its final status goes to the journal as it arrives."""
+        if self.state.journal is not None and record["status"] != UNFINISHED:
+            self.state.journal.case(record)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if not self.state.config.pluginmanager.hasplugin("dsession"):
+            self._collected(case_count(item.nodeid for item in session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self._collected(case_count(ids))
+
+    def _collected(self, count: int) -> None:
+        if count > (self.state.collected or 0):
+            self.state.collected = count
+            if self.state.journal is not None:
+                self.state.journal.write("collected", count=count)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """The versions and GPU a worker ran with (see pytest_sessionfinish below)."""
+        if error == "keyboard-interrupt":  # xdist's word for a worker's KeyboardInterrupt
+            self.state.stop(f"interrupted by KeyboardInterrupt on worker {getattr(node.gateway, 'id', '?')}")
         environment = getattr(node, "workeroutput", {}).get(RECORD_KEY)
         if environment and self.state.worker_environment is None:
             self.state.worker_environment = environment
+            if self.state.journal is not None:
+                self.state.journal.write("environment", **environment)
 
     @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = self.state.config
         if hasattr(config, "workerinput") and self.state.ran_cases:  # only then is Keras imported here
             config.workeroutput[RECORD_KEY] = self.state.environment()  # type: ignore[attr-defined]
+        elif self.state.active:
+            run_complete(session, exitstatus)  # notes why the run stopped, for the summary
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Counts per title and device, spec errors, then each feature's lines."""
@@ -183,8 +253,17 @@ class _Records:
             tr.write_line(f"{title:<32} {device:<4} " + ", ".join(f"{n} {s}" for s, n in sorted(counter.items())))
         for error in sorted(set(state.spec_errors)):
             tr.write_line(f"spec error: {error.splitlines()[0]}", red=True)
+        ending = state.completeness()
+        if ending["state"] != "complete":
+            tr.write_line(f"incomplete run: {incomplete_text(ending)}", red=True)
         config = state.config
         config.hook.pytest_rnnspec_terminal_summary(terminalreporter=tr, records=list(state.records.values()))
+
+
+def case_count(nodeids: Iterable[str]) -> int:
+    """How many of these items are spec cases (a table's items but its spec-error item): the
+    controller under xdist has the workers' node ids only, so the count reads ids alone."""
+    return sum(1 for i in nodeids if i.split("::", 1)[0].endswith((".yaml", ".yml")) and not i.endswith("::spec-error"))
 
 
 def absolute(path: str) -> Path:
@@ -194,5 +273,11 @@ def absolute(path: str) -> Path:
 
 
 def run_complete(session: pytest.Session, exitstatus: int) -> bool:
-    """Did the run reach its end (not interrupted, not stopped by -x)?"""
-    return bool(exitstatus != pytest.ExitCode.INTERRUPTED and not session.shouldstop)
+    """Did the run reach its end (not interrupted, not stopped by -x) with a result for every
+    collected case? Notes why not (``SessionState.stopped``) when it can tell."""
+    state = state_of(session.config)
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        state.stop("interrupted by KeyboardInterrupt")
+    elif session.shouldstop:
+        state.stop(f"stopped ({session.shouldstop})")
+    return bool(state.completeness()["state"] == "complete")
