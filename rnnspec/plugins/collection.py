@@ -17,7 +17,7 @@ import pytest
 
 from rnnspec import DEPTHS, TABLE_SUFFIXES, is_table_file
 from rnnspec.errors import SpecError, SpecErrors
-from rnnspec.plugins.items import CaseItem, SpecErrorItem
+from rnnspec.plugins.items import CaseItem, SpecErrorItem, markers_of
 from rnnspec.plugins.session import state_of
 from rnnspec.record import CaseRecord
 from rnnspec.status import RAN
@@ -103,8 +103,19 @@ class SpecCollector(pytest.File):
             state.spec_error_items.append(item)
             yield item
             return
+        register_markers(self.config, {name for case in cases for name in markers_of(case)})
         for case in cases:
             yield CaseItem.for_case(self, case)
+
+
+def register_markers(config: pytest.Config, names: set[str]) -> None:
+    """Registers the table's family and axis-value markers (rnnspec/markers.py) before its
+    items carry them, so that ``--strict-markers`` accepts them and ``--markers`` lists them."""
+    from rnnspec.markers import describe
+
+    known = {line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")}
+    for name in sorted(names - known):
+        config.addinivalue_line("markers", describe(name))
 
 
 @pytest.hookimpl(trylast=True)

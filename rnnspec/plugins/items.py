@@ -49,6 +49,13 @@ class SpecErrorItem(pytest.Item):
         return self.path, (line - 1 if line else None), f"spec error in {self.path.name}"
 
 
+def markers_of(case: Case) -> list[str]:
+    """The table family and axis-value markers of a case (rnnspec/markers.py)."""
+    from rnnspec.markers import case_markers
+
+    return case_markers(case.path.name, case.values, case.varied, case.defaults)
+
+
 class CaseFailure(Exception):
     """A case that fails; carries the whole story (file:line, expected, actual, reproduction)."""
 
@@ -85,6 +92,8 @@ class CaseItem(pytest.Item):
         self.case = case
         self.add_marker("rnnspec")
         self.add_marker(case.device)
+        for name in markers_of(case):  # registered by the collector (rnnspec/plugins/collection.py)
+            self.add_marker(name)
         if case.xfail is not None:
             self.add_marker(
                 pytest.mark.xfail(reason=self.xfail_reason(), strict=case.xfail.strict, raises=TableMismatch)
