@@ -23,6 +23,7 @@ from rnnspec.record import RECORD_KEY, CaseRecord, add_outcome, case_record
 from rnnspec.status import FAILED, PASSED, XFAILED, XPASSED
 
 if TYPE_CHECKING:
+    from rnnspec.compat.compare import Change
     from rnnspec.runner import Outcome
     from rnnspec.spec import Case
 
@@ -156,7 +157,7 @@ class CaseItem(pytest.Item):
             "; ".join([*outcome.problems, *outcome.relation_failures]),
         )
 
-    def _against_baseline(self, outcome: Outcome) -> list[str]:
+    def _against_baseline(self, outcome: Outcome) -> list[Change]:
         """Keeps what a baseline needs in the record, and how this run differs from the baseline."""
         from rnnspec.baseline import case_key, changes, tensors
 
@@ -174,9 +175,10 @@ class CaseItem(pytest.Item):
             status = XFAILED if self._expects_failure() else FAILED
         before = baseline.cases.get(case_key(record))
         record["baseline"] = "compared" if before is not None else "new"
-        found: list[str] = changes(before, status, outcome.actual_text, outcome.arrays, self.case.tolerance)
+        found = changes(before, status, outcome.actual_text, outcome.arrays, self.case.tolerance)
         if found:
-            record["baseline_changes"] = found
+            record["baseline_changes"] = [c.detail for c in found]
+            record["baseline_change_kinds"] = [c.kind for c in found]
         return found
 
     def _explain(self, outcome: Outcome, headline: str) -> str:
