@@ -53,7 +53,9 @@ def axis_markers(values: Mapping[str, Any], varied: tuple[str, ...], defaults: M
             yield marker_name(short)
 
 
-def case_markers(file_name: str, values: Mapping[str, Any], varied: tuple[str, ...], defaults: Mapping[str, Any]) -> list[str]:
+def case_markers(
+    file_name: str, values: Mapping[str, Any], varied: tuple[str, ...], defaults: Mapping[str, Any]
+) -> list[str]:
     """Every marker of one case, without repeats, family first."""
     names = [family(file_name), *axis_markers(values, varied, defaults)]
     return list(dict.fromkeys(n for n in names if n))
