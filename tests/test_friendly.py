@@ -5,9 +5,11 @@ test_extension.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -56,3 +58,12 @@ def test_report_files_respect_the_umask(tmp_path: Path, umask: int, mode: int) -
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "contract.md").stat().st_mode) == mode
+
+
+def test_junit_properties_are_json(project: SpecProject) -> None:
+    project.write("lstm.yaml", GOOD_LSTM)
+    project.run("--junitxml=junit.xml", "-k", "core-state-cpu")
+    properties = ElementTree.parse(project.root / "junit.xml").getroot().iter("property")
+    record = json.loads(next(p for p in properties if p.get("name") == "rnnspec").get("value") or "")
+    assert record["name"] == "LSTM[core-state-cpu]"
+    assert record["actual"] == "((1, 2)@float32, (1, 2)@float32, (1, 2)@float32)"

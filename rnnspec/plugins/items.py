@@ -10,6 +10,7 @@ gives it the ``not_applicable`` status (rnnspec/plugins/session.py).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -239,6 +240,17 @@ def pytest_runtest_makereport(
     if isinstance(item, CaseItem) and report.when == "call" and report.passed and hasattr(item, "record"):
         report.sections.append(("rnnspec: what it returned", returned_text(item.record)))
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """The JUnit XML's properties as JSON: pytest's junitxml writes ``str(value)`` of the
+    teardown report's properties (a Python repr for a record); nothing else reads those."""
+    if report.when == "teardown":
+        report.user_properties = [
+            (key, json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) else value)
+            for key, value in report.user_properties
+        ]
 
 
 def unchecked(record: Mapping[str, Any]) -> bool:
