@@ -26,11 +26,12 @@ from rnnspec.compat.compare import Change, by_kind_and_table
 from rnnspec.compat.page import cell, code
 from rnnspec.reports import atomic_write
 
-#: The terminal summary lists at most this many changed cases (one of each kind).
+#: The terminal summary shows an example case for at most this many kinds of change.
 SHOWN_CASES = 10
 #: A kind's line names at most this many tables (the most changed first), then counts the rest.
 SHOWN_TABLES = 4
-COMMAND = "python -m rnnspec.upgrade OLD NEW --page PAGE"
+#: An example case's line is cut at this many characters (the page has every detail).
+LINE = 240
 
 ADDED = Change("added: only in the later run", "only in the later run")
 REMOVED = Change("removed: only in the earlier run", "only in the earlier run")
@@ -88,12 +89,11 @@ def summary_lines(changed: Mapping[str, Sequence[Change]], shown: int = SHOWN_CA
         if len(most) > SHOWN_TABLES:
             where += f" and {len(most) - SHOWN_TABLES} more"
         out.append(f"  {kind:<{width}}  {points:>5,}  {where}")
-    examples = [
-        next(key for key, found in changed.items() if any(c.kind == kind for c in found)) for kind, _, _ in groups
-    ]
-    examples = list(dict.fromkeys(examples))[:shown]
-    out.append(f"  one case of each kind ({len(examples)} of {len(changed):,} changed cases):")
-    out += [f"    {key}: {'; '.join(c.detail for c in changed[key])}" for key in examples]
+    out.append(f"  a case of each kind, with the changes of that kind ({len(changed):,} cases changed in all):")
+    for kind, _, _ in groups[:shown]:
+        key, found = next((k, f) for k, f in changed.items() if any(c.kind == kind for c in f))
+        line = f"    {key}: {'; '.join(c.detail for c in found if c.kind == kind)}"
+        out.append(line if len(line) <= LINE else line[: LINE - 3] + "...")
     return out
 
 
@@ -144,7 +144,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("after", type=Path, help="the baseline of the release you move to")
     parser.add_argument("--page", type=Path, default=None, help="also write the Markdown page of every change here")
     parser.add_argument("--title", default=None, help="the page's title (default: BEFORE -> AFTER)")
-    parser.add_argument("--cases", type=int, default=SHOWN_CASES, help="most example cases listed (%(default)s)")
+    parser.add_argument(
+        "--cases", type=int, default=SHOWN_CASES, help="kinds of change shown with an example case (%(default)s)"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     try:
         before, after = Baseline(args.before), Baseline(args.after)
