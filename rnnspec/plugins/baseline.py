@@ -148,11 +148,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reports = config.getoption("rnnspec_reports", None)
     baseline = baseline_of(config)
     if reports and baseline is not None and state.records:
-        from rnnspec.baseline import ran_with
+        from rnnspec.baseline import case_key, ran_with
         from rnnspec.reports import atomic_write
-        from rnnspec.upgrade import Comparison, page
+        from rnnspec.upgrade import ADDED, Comparison, page
 
         changed = changes_of(r for r in state.records.values() if r.get("baseline_changes"))
+        changed.update((case_key(r), [ADDED]) for r in state.records.values() if r.get("baseline") == "new")
         compared = sum(1 for r in state.records.values() if r.get("baseline") == "compared")
         now = ran_with(run_meta(session, exitstatus))
         text = page(Comparison(baseline.recorded_with, now, compared, changed), "Changes against the baseline", RUN)
