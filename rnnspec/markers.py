@@ -9,10 +9,13 @@ they are keys in baselines, results.json and the committed matrix records.
 A case carries:
 
 - its table family, the spec file's name without ``.yaml`` (``lstm``, ``gru``, ``conv_lstm2d``);
-- per axis, as its id spells it (``ID_NAMES``): a switched-on boolean by its short name
-  (``seq``, ``state``, ``backwards``, ``stateful``, ``initial_state``); any other value as
-  ``<axis>_<value>`` (``mask_right``, ``dtype_float16``), and the axis alone where the value
-  is not the axis's default and not none (``mask`` for any mask).
+- per axis whose value is not its default, as its id spells it (``ID_NAMES``): a switched-on
+  boolean by its short name (``seq``, ``state``, ``backwards``, ``stateful``,
+  ``initial_state``); any other value as ``<axis>_<value>`` (``mask_right``,
+  ``dtype_mixed_float16``), and the axis alone unless the value is none or false (``mask`` for
+  any mask). Only what the id names: a marker is also a ``-k`` keyword, and a keyword the id
+  lacks would change what existing ``-k`` expressions select (``-k "not merge_mode"`` would
+  drop every case that has a ``merge_mode_concat`` keyword).
 
 Nothing here imports Keras: it reads the compiled table only.
 """
@@ -23,7 +26,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rnnspec.case import ID_NAMES, SPECIAL_AXES, value_text
+from rnnspec.case import ID_NAMES, value_text
 
 _NOT_A_NAME = re.compile(r"[^0-9a-zA-Z_]+")
 
@@ -39,17 +42,19 @@ def family(file_name: str) -> str:
 
 
 def axis_markers(values: Mapping[str, Any], varied: tuple[str, ...], defaults: Mapping[str, Any]) -> Iterator[str]:
-    """The markers of a combination's axis values (see the module's docstring)."""
+    """The markers of a combination's axis values: those its id names (``case_flags``), so
+    that the keywords they add match no ``-k`` expression the id did not match already."""
     for axis in varied:
         value = values[axis]
+        default = defaults.get(axis)
+        if value == default and type(value) is type(default):
+            continue  # the id leaves defaults out; so do the markers
         short = ID_NAMES.get(axis, axis)
-        if isinstance(value, bool):
-            if value:
-                yield marker_name(short)
+        if value is True and default is False:
+            yield marker_name(short)
             continue
         yield marker_name(f"{short}_{value_text(value)}")
-        default = defaults.get(axis, SPECIAL_AXES.get(axis))
-        if value is not None and value != default and value_text(value) != "none":
+        if value is not None and value is not False and value_text(value) != "none":
             yield marker_name(short)
 
 
