@@ -97,7 +97,9 @@ def write_baseline(
         old = Baseline(path)
         if release(old.meta) != release(meta):
             raise BaselineError(
-                f"{path}: recorded with {old.recorded_with}, this run has {release(meta)}: not merged "
+                f"{path}: recorded with {old.recorded_with}, this run has "
+                + ", ".join(f"{k} {v}" for k, v in release(meta).items())
+                + ": not merged "
                 "(one baseline stands for one release); record to another file, or start afresh "
                 "with --rnnspec-record-fresh"
             )
