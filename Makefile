@@ -65,11 +65,11 @@ BENCH_BASELINE = $(lastword $(sort $(wildcard .benchmarks/$(BENCH_ENV)/*/*_basel
 
 .PHONY: bench bench-save bench-compare bench-env
 
-## make bench: time every layer, write reports/benchmarks.json and the chart reports/benchmarks.svg
+## make bench: time every layer, write reports/benchmarks.json and the chart reports/benchmarks.png
 bench: $(STAMP)
 	@mkdir -p reports
 	$(BENCH_PYTEST) --benchmark-json=reports/benchmarks.json
-	$(BIN)/python -m benchmarks.chart reports/benchmarks.json reports/benchmarks.svg
+	$(BIN)/python -m benchmarks.chart reports/benchmarks.json reports/benchmarks.png
 
 ## make bench-save: time every layer and save the run as this environment's baseline
 bench-save: $(STAMP)

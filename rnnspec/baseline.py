@@ -14,6 +14,13 @@ is one file per environment that travels between virtualenvs, and the comparison
 the table's own tolerance per case and a per-case account of what moved; pytest-regressions'
 numeric comparison would also bring pandas. So this is a small JSON format of our own.
 The values are kept whole (float32 precision), since a hash could only say *that* they moved.
+
+Recording merges like those two do: ``--rnnspec-record=PATH`` onto an existing baseline
+replaces the cases that ran and keeps the others, so a baseline recorded in two ``-k`` runs
+holds both (``--rnnspec-record-fresh`` starts afresh). A merge refuses a file recorded with
+other versions: one baseline stands for one release. Each change has a *kind*, the same kinds
+the version matrix counts (rnnspec/compat/compare.py), so that an upgrade is summed up by kind
+and table (rnnspec/upgrade.py) instead of case by case.
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ from typing import Any
 
 import numpy as np
 
+from rnnspec.compat.compare import Change, structure_change
 from rnnspec.status import RAN
+from rnnspec.status_text import word
 
 #: The baseline file's format (key ``rnnspec_baseline``). Readers refuse any other.
 FORMAT = 1
@@ -63,13 +72,53 @@ def _open(path: Path, mode: str) -> Any:
     return path.open(mode, encoding="utf-8")
 
 
-def write_baseline(path: Path, records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any]) -> None:
-    """One JSON document (gzip when the name ends in .gz), cases sorted by key."""
+#: The versions that make a baseline stand for one release: a merge needs them equal.
+RELEASE_KEYS = ("keras", "backend", "tensorflow")
+
+
+def release(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """What a recording ran with, as far as a merge must agree on it."""
+    versions = meta.get("versions") or {}
+    return {key: versions.get(key) for key in RELEASE_KEYS}
+
+
+def write_baseline(
+    path: Path, records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any], fresh: bool = True
+) -> int:
+    """One JSON document (gzip when the name ends in .gz), cases sorted by key.
+
+    Unless FRESH, the cases of an existing baseline at PATH that this run did not run are
+    kept (a ``BaselineError`` if that file is unreadable or from another release). Returns how
+    many cases were kept from it.
+    """
     cases = {case_key(r): entry(r) for r in records}
+    kept = 0
+    if not fresh and path.exists():
+        old = Baseline(path)
+        if release(old.meta) != release(meta):
+            raise BaselineError(
+                f"{path}: recorded with {old.recorded_with}, this run has "
+                + ", ".join(f"{k} {v}" for k, v in release(meta).items())
+                + ": not merged "
+                "(one baseline stands for one release); record to another file, or start afresh "
+                "with --rnnspec-record-fresh"
+            )
+        for key, value in old.cases.items():
+            if key not in cases:
+                cases[key] = value
+                kept += 1
     data = {"rnnspec_baseline": FORMAT, "meta": dict(meta), "cases": dict(sorted(cases.items()))}
     path.parent.mkdir(parents=True, exist_ok=True)
     with _open(path, "w") as handle:
         json.dump(data, handle, sort_keys=True)
+    return kept
+
+
+def ran_with(meta: Mapping[str, Any]) -> str:
+    """``keras 3.15.1 (tensorflow), tensorflow 2.21.0, depth exhaustive``: a run's release."""
+    v = meta.get("versions", {})
+    depth = meta.get("depth", "exhaustive")  # records made before depths existed ran everything
+    return f"keras {v.get('keras')} ({v.get('backend')}), tensorflow {v.get('tensorflow')}, depth {depth}"
 
 
 class Baseline:
@@ -103,13 +152,27 @@ class Baseline:
 
     @property
     def recorded_with(self) -> str:
-        v = self.meta.get("versions", {})
-        return f"keras {v.get('keras')} ({v.get('backend')}), tensorflow {v.get('tensorflow')}, depth {self.depth}"
+        return ran_with(self.meta)
 
     @property
     def depth(self) -> str:
         """The depth of the recording run; records made before depths existed ran everything."""
         return str(self.meta.get("depth", "exhaustive"))
+
+
+#: The kind of change for numbers that moved beyond the case's tolerance.
+VALUES_MOVED = "values moved beyond tolerance"
+
+
+def largest_move(then: np.ndarray, now: np.ndarray) -> tuple[float, tuple[int, ...]]:
+    """How far the values moved at most, and the index of the element that moved most (a NaN
+    on one side only counts as an infinite move)."""
+    if not now.size:
+        return 0.0, ()
+    moved = np.abs(then - now)
+    moved = np.where(np.isnan(then) & np.isnan(now), 0.0, np.where(np.isnan(moved), np.inf, moved))
+    flat = int(np.argmax(moved))
+    return float(moved.flat[flat]), tuple(int(i) for i in np.unravel_index(flat, moved.shape))
 
 
 def changes(
@@ -118,26 +181,46 @@ def changes(
     actual: str | None,
     arrays: Sequence[np.ndarray] | None,
     tolerance: float,
-) -> list[str]:
-    """How this run of a case differs from its baseline entry, one sentence per change."""
+) -> list[Change]:
+    """How this run of a case differs from its baseline entry: one change per difference, each
+    with its kind (what the summary counts) and its detail (what the case's line says)."""
     if before is None:
         return []  # a case the baseline does not know: new, reported but not a change
-    out: list[str] = []
+    out: list[Change] = []
     if before.get("status") != status:
-        out.append(f"status {before.get('status')} -> {status}")
+        was = str(before.get("status"))
+        out.append(Change(f"status: {word(was)} -> {word(status)}", f"status {was} -> {status}"))
     if before.get("actual") != actual:
-        out.append(f"returns {before.get('actual') or '(raised)'} -> {actual or '(raised)'}")
+        old_text = before.get("actual") or "raised"
+        new_text = actual or "raised"
+        out.append(
+            Change(
+                structure_change(old_text, new_text),
+                f"returns {before.get('actual') or '(raised)'} -> {actual or '(raised)'}",
+            )
+        )
     old = before.get("tensors")
-    if old is None or arrays is None or before.get("actual") != actual:
+    if old is None or arrays is None:
         return out
+    # The values are compared whenever the tensors line up, also where only the container or
+    # the dtype changed (Keras 2 -> 3 returns tuples for lists): did the numbers move too?
+    structure = None if before.get("actual") != actual else structure_change("()", "(())")
     if len(old) != len(arrays):
-        return [*out, f"{len(old)} tensors -> {len(arrays)}"]
-    for index, (recorded, now) in enumerate(zip(old, arrays, strict=True)):
+        return out if structure is None else [*out, Change(structure, f"{len(old)} tensors -> {len(arrays)}")]
+    for index, (recorded, given) in enumerate(zip(old, arrays, strict=True)):
         then = np.asarray(recorded["values"], dtype=np.float64).reshape(recorded["shape"])
+        now = np.asarray(given, dtype=np.float64)
         if then.shape != now.shape:
-            out.append(f"tensor {index}: shape {then.shape} -> {now.shape}")
+            if structure is not None:
+                out.append(Change(structure, f"tensor {index}: shape {then.shape} -> {now.shape}"))
             continue
-        drift = float(np.max(np.abs(then - now))) if now.size else 0.0
+        drift, where = largest_move(then, now)
         if not drift <= tolerance:
-            out.append(f"tensor {index}: values moved by up to {drift:.3g} (tolerance {tolerance:.3g})")
+            out.append(
+                Change(
+                    VALUES_MOVED,
+                    f"tensor {index}: values moved by up to {drift:.3g} at [{', '.join(map(str, where))}] "
+                    f"({then[where]:.6g} -> {now[where]:.6g}; tolerance {tolerance:.3g})",
+                )
+            )
     return out

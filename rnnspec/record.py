@@ -77,6 +77,7 @@ class CaseRecord(TypedDict, total=False):
     tensors: list[dict[str, Any]]  # every returned tensor, for --rnnspec-record (never in results.json)
     baseline: str  # "compared" or "new"
     baseline_changes: list[str]  # how this run differs from the baseline
+    baseline_change_kinds: list[str]  # each change's kind, as the upgrade summary counts them
 
 
 def case_record(case: Case, nodeid: str, name: str, rootpath: Path) -> CaseRecord:

@@ -7,7 +7,9 @@ No Keras here: the values come in as NumPy.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,8 +34,30 @@ class ReferenceCheck:
     reference: list[np.ndarray] = field(default_factory=list)
 
 
+def described(function: Any) -> str:
+    """``minimal_rnn_reference (conftest.py:12)``: a user's reference as a failure names it."""
+    code = getattr(function, "__code__", None)
+    name = getattr(function, "__qualname__", None) or repr(function)
+    return f"{name} ({Path(code.co_filename).name}:{code.co_firstlineno})" if code is not None else name
+
+
+def raised_in(function: Any, exc: BaseException) -> str:
+    """``ValueError: bad shape at conftest.py:17``: an exception in a user's reference in one
+    line, at the deepest line of the reference's own file (not a traceback through pytest)."""
+    code = getattr(function, "__code__", None)
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if code is not None and f.filename == code.co_filename] or frames[-1:]
+    where = f" at {Path(own[-1].filename).name}:{own[-1].lineno}" if own else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
 def compare_with_reference(case: Case, registry: LayerRegistry, inputs: CallInputs, values: Any) -> ReferenceCheck:
-    """Every returned tensor (``values``: the outputs as NumPy) against the NumPy reference."""
+    """Every returned tensor (``values``: the outputs as NumPy) against the NumPy reference.
+
+    A registered reference that raises (anything but ``NotImplementedError``, which says it
+    does not cover the case) fails the case in one line naming the reference: the error is in
+    the user's code, and pytest's traceback through the runner would hide it.
+    """
     custom = [registry.references[name] for name in classes(case.node) if name in registry.references]
     oracle = custom[0] if custom else reference_call
     node = dict(case.node)
@@ -51,6 +75,10 @@ def compare_with_reference(case: Case, registry: LayerRegistry, inputs: CallInpu
         if case.expectation.layer_defaults:  # a row asked for these numbers: not checking them is a failure
             return ReferenceCheck(problems=[f"the reference cannot compute with layer_defaults: {exc}"])
         return ReferenceCheck(not_checked=f"no reference: {exc}")
+    except Exception as exc:
+        if not custom:
+            raise  # the project's own reference: a bug of rnnspec, with its whole traceback
+        return ReferenceCheck(problems=[f"the reference {described(oracle)} raised {raised_in(oracle, exc)}"])
     mine, theirs = flatten(values), flatten(expected)
     check = ReferenceCheck(max_error=0.0, reference=[np.asarray(t, dtype=np.float64) for t in theirs])
     if len(mine) != len(theirs):

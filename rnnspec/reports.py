@@ -25,11 +25,23 @@ from rnnspec.status import XFAILED
 from rnnspec.status_text import marked, word
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, text: str) -> None:
-    """Write to a temporary file beside the target, then rename it over the target."""
+    """Write to a temporary file beside the target, then rename it over the target.
+
+    The file gets the mode any new file gets under the umask (0644 under the usual 022):
+    ``mkstemp`` makes its temporary file 0600, which the rename would keep.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)

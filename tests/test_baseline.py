@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from conftest import GOOD_LSTM, GOOD_LSTM_CPU_NAMES, SpecProject
-from rnnspec.baseline import Baseline, BaselineError, changes, write_baseline
+from rnnspec.baseline import VALUES_MOVED, Baseline, BaselineError, changes, write_baseline
+from rnnspec.compat.compare import Change
 
 #: A plugin that makes every LSTM call return its tensors scaled by 1.01: shapes, dtypes and
 #: structure stay, the numbers move by about 1% (far beyond float32 tolerance).
@@ -96,7 +97,7 @@ def test_numeric_drift_that_keeps_shapes_is_caught(recorded: SpecProject) -> Non
     out = result.stdout.str()
     assert "4 cases compared, 4 changed" in out, out
     assert "tensor 0: values moved by up to" in out
-    assert "(tolerance 1e-05)" in out
+    assert "; tolerance 1e-05)" in out
     records = json.loads((recorded.root / "out" / "results.json").read_text(encoding="utf-8"))["cases"]
     moved = {r["name"]: r["baseline_changes"] for r in records}
     assert set(moved) == set(GOOD_LSTM_CPU_NAMES)
@@ -111,11 +112,16 @@ def test_a_change_of_contract_is_caught(recorded: SpecProject) -> None:
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
-            "*LSTM[[]core-state-cpu[]]: status passed -> failed; returns ((1, 2)@float32, (1, 2)@float32, "
-            "(1, 2)@float32) -> [[](1, 2)@float32, (1, 2)@float32, (1, 2)@float32[]]"
+            "*4 cases compared, 2 changed*",
+            "*kind of change*cases*tables",
+            "*status: pass -> FAIL*2*lstm 2",
+            "*container (list <-> tuple)*2*lstm 2",
+            "*a case of each kind, with the changes of that kind (2 cases changed in all):",
+            "*lstm.yaml::LSTM[[]core-*state[]] cpu: status passed -> failed",
+            "*lstm.yaml::LSTM[[]core-*state[]] cpu: returns ((1, *2)@float32, (1, 2)@float32, (1, 2)@float32) -> "
+            "[[](1, *2)@float32, (1, 2)@float32, (1, 2)@float32[]]",
         ]
     )
-    assert "4 cases compared, 2 changed" in result.stdout.str()
 
 
 def test_a_missing_baseline_is_a_usage_error(project: SpecProject) -> None:
@@ -136,12 +142,21 @@ def test_changes_in_detail() -> None:
     moved = same.copy()
     moved[1, 2] = 3e-5
     assert changes(before, "passed", "(2, 3)@float32", [moved], 1e-5) == [
-        "tensor 0: values moved by up to 3e-05 (tolerance 1e-05)"
+        Change(VALUES_MOVED, "tensor 0: values moved by up to 3e-05 at [1, 2] (0 -> 3e-05; tolerance 1e-05)")
     ]
     assert changes(before, "failed", "(2, 3)@float16", [same], 1e-5) == [
-        "status passed -> failed",
-        "returns (2, 3)@float32 -> (2, 3)@float16",
+        Change("status: pass -> FAIL", "status passed -> failed"),
+        Change("dtype", "returns (2, 3)@float32 -> (2, 3)@float16"),
     ]
+    # a container that changed still has its numbers compared
+    listed = {**before, "actual": "[(2, 3)@float32]"}
+    assert [c.kind for c in changes(listed, "passed", "((2, 3)@float32,)", [moved], 1e-5)] == [
+        "container (list <-> tuple)",
+        VALUES_MOVED,
+    ]
+    nan = same.copy()
+    nan[0, 1] = np.nan
+    assert "at [0, 1]" in changes(before, "passed", "(2, 3)@float32", [nan], 1e-5)[0].detail
 
 
 def test_a_baseline_of_another_format_or_status_is_refused(tmp_path: Path) -> None:
@@ -162,3 +177,40 @@ def test_a_baseline_of_another_format_or_status_is_refused(tmp_path: Path) -> No
             BaselineError, match=rf"case 'lstm.yaml::LSTM\[core\] cpu': status {status!r} is not one of"
         ):
             Baseline(path)
+
+
+def test_a_baseline_recorded_in_two_k_runs_holds_both(project: SpecProject) -> None:
+    project.write("lstm.yaml", GOOD_LSTM)
+    first = project.run_subprocess("--rnnspec-record=base.json", "-k", "seq")
+    first.stdout.fnmatch_lines(["*baseline of 2 cases recorded to base.json*"])
+    second = project.run_subprocess("--rnnspec-record=base.json", "-k", "not seq")
+    second.stdout.fnmatch_lines(["*baseline of 2 cases recorded to base.json, 2 other cases kept from it*"])
+    assert len(Baseline(project.root / "base.json").cases) == 4
+    fresh = project.run_subprocess("--rnnspec-record=base.json", "--rnnspec-record-fresh", "-k", "seq")
+    assert fresh.ret == pytest.ExitCode.OK
+    assert sorted(Baseline(project.root / "base.json").cases) == [
+        "lstm.yaml::LSTM[core-seq-state] cpu",
+        "lstm.yaml::LSTM[core-seq] cpu",
+    ]
+
+
+def test_a_merge_refuses_a_baseline_of_another_release(tmp_path: Path) -> None:
+    path = tmp_path / "base.json"
+    entry = {"status": "passed", "actual": "(1, 2)@float32", "arity": 1, "tolerance": 1e-5, "tensors": None}
+    keras2 = {"versions": {"keras": "2.15.0", "backend": "tensorflow", "tensorflow": "2.15.1"}}
+    keras3 = {"versions": {"keras": "3.15.1", "backend": "tensorflow", "tensorflow": "2.21.0"}}
+    write_baseline(path, [{"case_key": "a.yaml::A[core]", "device": "cpu", **entry}], keras2)
+    assert write_baseline(path, [{"case_key": "a.yaml::A[x]", "device": "cpu", **entry}], keras2, fresh=False) == 1
+    with pytest.raises(BaselineError, match=r"recorded with keras 2\.15\.0 .*not merged.*--rnnspec-record-fresh"):
+        write_baseline(path, [{"case_key": "a.yaml::A[x]", "device": "cpu", **entry}], keras3, fresh=False)
+    assert len(Baseline(path).cases) == 2  # left as it was
+    write_baseline(path, [{"case_key": "a.yaml::A[x]", "device": "cpu", **entry}], keras3, fresh=True)
+    assert list(Baseline(path).cases) == ["a.yaml::A[x] cpu"]
+
+
+def test_the_changes_of_a_run_land_on_an_upgrade_page(recorded: SpecProject) -> None:
+    (recorded.root / "listing.py").write_text(LIST_PLUGIN, encoding="utf-8")
+    recorded.run_subprocess("-p", "listing", "--rnnspec-baseline=base.json", "--rnnspec-reports=out")
+    text = (recorded.root / "out" / "upgrade.md").read_text(encoding="utf-8")
+    assert "| container (list <-> tuple) | 2 | `lstm.yaml` 2 |" in text
+    assert "2 cases changed" in text or "4 cases ran in both; 2 changed" in text

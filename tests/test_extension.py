@@ -94,3 +94,53 @@ def test_register_hook_alone_is_called(project: SpecProject, decorator: str) -> 
     )
     result = project.run()
     assert outcomes_of(result) == dict.fromkeys(NAMES, "passed")
+
+
+NO_REFERENCE_CONFTEST = """\
+from minimal_rnn import MinimalRNNCell
+
+
+def pytest_rnnspec_register_layers(registry):
+    registry.register(MinimalRNNCell)
+"""
+
+RAISING_CONFTEST = """\
+from minimal_rnn import MinimalRNNCell
+
+
+def broken_reference(node, weights, inputs, *, mask=None, initial_state=None):
+    kernel, recurrent = weights
+    return inputs.reshape(5, -1) @ kernel  # a wrong shape: NumPy raises ValueError
+
+
+def pytest_rnnspec_register_layers(registry):
+    registry.register(MinimalRNNCell, reference=broken_reference)
+"""
+
+
+def test_a_custom_cell_without_a_reference_is_numbers_unchecked(project: SpecProject) -> None:
+    copy_example(project)
+    (project.root / "conftest.py").write_text(NO_REFERENCE_CONFTEST, encoding="utf-8")
+    result = project.run()
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*numbers unchecked: 8 passing cases had no reference*", "*8 numbers_unchecked*"])
+    assert "passed" not in result.stdout.lines[-1]
+    strict = project.run("--rnnspec-require-reference")
+    assert strict.ret == pytest.ExitCode.TESTS_FAILED
+    assert outcomes_of(strict) == dict.fromkeys(NAMES, "failed")
+    report = next(iter(reports_of(strict).values()))
+    assert "numbers unchecked (no reference:" in report.longreprtext
+
+
+def test_an_error_in_a_users_reference_is_one_line_naming_it(project: SpecProject) -> None:
+    copy_example(project)
+    (project.root / "conftest.py").write_text(RAISING_CONFTEST, encoding="utf-8")
+    result = project.run()
+    assert outcomes_of(result) == dict.fromkeys(NAMES, "failed")
+    for report in reports_of(result).values():
+        text = report.longreprtext
+        assert "the reference broken_reference (conftest.py:4) raised ValueError: " in text, text
+        assert "at conftest.py:6" in text
+        assert "Traceback" not in text
+        assert "_pytest" not in text
+        assert len(text.splitlines()) < 40

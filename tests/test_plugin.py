@@ -131,7 +131,10 @@ def test_wrong_table_fails_with_the_story(project: SpecProject, kind: str) -> No
     assert name.endswith("[only-cpu]")
     assert report.failed
     message = report.longreprtext
-    assert f"{path}:{line_of(text, 'only: {}')}: {name}: the layer does not return what the table says" in message
+    assert (
+        f"{path.relative_to(project.root).as_posix()}:{line_of(text, 'only: {}')}: {name}: the layer does not return what the table says"
+        in message
+    )
     lines = message.splitlines()
     expected = next(i for i, line in enumerate(lines) if line.strip().startswith("expected:"))
     assert lines[expected + 1].strip().startswith("actual:"), "expected and actual are not side by side"
@@ -158,7 +161,10 @@ def test_relation_that_cannot_apply_fails_with_the_story(project: SpecProject) -
     path = project.write("maskless.yaml", text)
     report = reports_of(project.run())["LSTM[only-cpu]"]
     assert report.failed
-    assert f"{path}:{line_of(text, 'only: {}')}: LSTM[only-cpu]" in report.longreprtext
+    assert (
+        f"{path.relative_to(project.root).as_posix()}:{line_of(text, 'only: {}')}: LSTM[only-cpu]"
+        in report.longreprtext
+    )
     assert "relation masked_steps_zero does not hold" in report.longreprtext
 
 
@@ -337,7 +343,10 @@ def test_documented_deviation_gone_fails(project: SpecProject) -> None:
     assert report.failed
     assert "documented deviation gone: output_is_h now holds" in report.longreprtext
     assert f"deviation.yaml:{line_of(DEVIATION_TABLE, 'deviations:')}" in report.longreprtext
-    assert f"{path}:{line_of(DEVIATION_TABLE, 'gone:')}: LSTM[gone-mask=none-cpu]" in report.longreprtext
+    assert (
+        f"{path.relative_to(project.root).as_posix()}:{line_of(DEVIATION_TABLE, 'gone:')}: LSTM[gone-mask=none-cpu]"
+        in report.longreprtext
+    )
 
 
 # --- 8. rows that say the call raises --------------------------------------------------
@@ -371,7 +380,10 @@ def test_raises_row(project: SpecProject) -> None:
         "Bidirectional[forwards-cpu]": "failed",
     }
     message = reports["Bidirectional[forwards-cpu]"].longreprtext
-    assert f"{path}:{line_of(RAISES_TABLE, 'forwards:')}: Bidirectional[forwards-cpu]" in message
+    assert (
+        f"{path.relative_to(project.root).as_posix()}:{line_of(RAISES_TABLE, 'forwards:')}: Bidirectional[forwards-cpu]"
+        in message
+    )
     assert "expected the call to raise ValueError, but it returned" in message
     assert "raises ValueError" in message  # the expected: line
 

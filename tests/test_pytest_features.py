@@ -111,8 +111,9 @@ def test_runxfail_shows_the_failure_itself(project: SpecProject) -> None:
     path = project.write("expected.yaml", EXPECTED_FAILURE)
     report = reports_of(project.run("--runxfail"))["LSTM[only-cpu]"]
     assert report.failed
-    assert f"{path}:{line_of(EXPECTED_FAILURE, 'only: {}')}: LSTM[only-cpu]: the layer does not return" in (
-        report.longreprtext
+    assert (
+        f"{path.relative_to(project.root).as_posix()}:{line_of(EXPECTED_FAILURE, 'only: {}')}: LSTM[only-cpu]: the layer does not return"
+        in (report.longreprtext)
     )
 
 

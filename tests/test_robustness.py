@@ -165,7 +165,9 @@ def test_crashed_worker_fails_its_case_only(fragile: SpecProject) -> None:
     assert "crashed while running" in run.stdout, run.stdout
     assert "boom-explode=crash-cpu" in run.stdout, run.stdout
     assert "replacing crashed worker" in run.stdout, run.stdout
-    assert (run.outcomes.get("passed"), run.outcomes.get("failed")) == (6, 1), run.stdout
+    # the Fragile layer has no reference: its passing cases count as numbers_unchecked
+    counts = (run.outcomes.get("passed"), run.outcomes.get("numbers_unchecked"), run.outcomes.get("failed"))
+    assert counts == (2, 4, 1), run.stdout
     assert run.ret == pytest.ExitCode.TESTS_FAILED
 
     counts = Counter(record["name"] for record in run.results["cases"])
@@ -232,8 +234,9 @@ def test_two_runs_give_identical_reports(fragile: SpecProject) -> None:
     (failures included: their messages hold no addresses or times)."""
     fragile.write("fragile.yaml", fragile_spec(["none", "call"]))
     first, second = fragile.root / "r1", fragile.root / "r2"
-    fragile.run(f"--rnnspec-reports={first}").assert_outcomes(passed=4, failed=1)
-    fragile.run(f"--rnnspec-reports={second}").assert_outcomes(passed=4, failed=1)
+    for out in (first, second):  # Fragile has no reference: its passes are numbers_unchecked
+        counts = fragile.run(f"--rnnspec-reports={out}").parseoutcomes()
+        assert (counts.get("passed"), counts.get("numbers_unchecked"), counts.get("failed")) == (2, 2, 1)
 
     assert (first / "contract.md").read_bytes() == (second / "contract.md").read_bytes()
     one, two = load_results(first), load_results(second)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,6 +155,32 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -
 def kind_rank(kind: str) -> tuple[int, str]:
     """The weight of a kind of change: status first, container changes last."""
     # Container changes last: a Keras 2 <-> 3 step has hundreds, and the matrix lists them all.
-    order = ("status", "raises", "returns", "structure", "dtype", "relation", "reference", "container", "added")
+    order = (
+        "status",
+        "raises",
+        "returns",
+        "structure",
+        "dtype",
+        "relation",
+        "reference",
+        "values",
+        "container",
+        "added",
+    )
     rank = next((i for i, prefix in enumerate(order) if kind.startswith(prefix)), len(order))
     return rank, kind
+
+
+def by_kind_and_table(found: Iterable[tuple[str, Iterable[Change]]]) -> list[tuple[str, int, list[tuple[str, int]]]]:
+    """Changed points counted by kind of change and by table, the weightiest kind first.
+
+    FOUND holds each changed point's table and changes; a point counts once per kind. Each
+    row is (kind, points, [(table, points), ...] in table order). The version matrix's pair
+    sections (rnnspec/compat/pairs.py) and the upgrade report (rnnspec/upgrade.py) both sum
+    up with it.
+    """
+    kinds: dict[str, Counter[str]] = defaultdict(Counter)
+    for table, point_changes in found:
+        for kind in {c.kind for c in point_changes}:
+            kinds[kind][table] += 1
+    return [(kind, sum(kinds[kind].values()), sorted(kinds[kind].items())) for kind in sorted(kinds, key=kind_rank)]

@@ -6,11 +6,11 @@ points, the weightiest change first (``rnnspec.compat.compare``), at most PAIR_R
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from rnnspec.compat.compare import Change, bare, changes, kind_rank, outcome, shown_outcome
+from rnnspec.compat.compare import Change, bare, by_kind_and_table, changes, kind_rank, outcome, shown_outcome
 from rnnspec.compat.condensed import Environment, Point
 from rnnspec.compat.page import PointIndex, cell, code
 
@@ -54,19 +54,15 @@ def pair_section(before: Environment, after: Environment, index: PointIndex) -> 
     both = len(set(before.cases) & set(after.cases))
     if not found:
         return [*out, f"Nothing changed in the {both:,} contract points both ran."]
-    kinds: dict[str, Counter[str]] = defaultdict(Counter)
-    for point, point_changes in found:
-        for kind in sorted({c.kind for c in point_changes}):
-            kinds[kind][index.title(index.file(point))] += 1
     out += [
         f"{len(found):,} of {len(index.points):,} contract points changed ({both:,} ran in both).",
         "",
         "| change | points | tables |",
         "|---|---|---|",
     ]
-    for kind in sorted(kinds, key=kind_rank):
-        where = ", ".join(f"{cell(title)} {n:,}" for title, n in sorted(kinds[kind].items()))
-        out.append(f"| {cell(kind)} | {sum(kinds[kind].values()):,} | {where} |")
+    for kind, points, tables in by_kind_and_table((index.title(index.file(p)), c) for p, c in found):
+        where = ", ".join(f"{cell(title)} {n:,}" for title, n in tables)
+        out.append(f"| {cell(kind)} | {points:,} | {where} |")
     # The weightiest changes first (status, raising, structure ... reference error, container),
     # each group in the tables' order; past PAIR_ROWS the rest are only counted. A Keras 2 -> 3
     # step changes the container of ~800 points, which the matrix above lists anyway.

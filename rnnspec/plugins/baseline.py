@@ -7,6 +7,7 @@ A baseline that cannot be read is a usage error before the run starts (controlle
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +19,12 @@ from rnnspec.status import RAN
 
 if TYPE_CHECKING:
     from rnnspec.baseline import Baseline
+    from rnnspec.compat.compare import Change
 
 _BASELINE = pytest.StashKey["Baseline | None"]()
+#: How the recording went: the cases kept from an existing baseline, or why it was not written.
+_WRITTEN = pytest.StashKey["int | str"]()
+RUN = "pytest spec --rnnspec-baseline=BASELINE --rnnspec-reports=DIR"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -28,7 +33,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--rnnspec-record",
         default=None,
         metavar="PATH",
-        help="write a baseline of every case that ran (structure, dtypes, values) to PATH (.json or .json.gz)",
+        help="record every case that ran (structure, dtypes, values) into the baseline PATH (.json or .json.gz), "
+        "keeping the cases of an existing PATH that did not run",
+    )
+    group.addoption(
+        "--rnnspec-record-fresh",
+        action="store_true",
+        default=False,
+        help="with --rnnspec-record: start the baseline afresh (by default the cases that ran replace "
+        "theirs in an existing baseline and the others are kept)",
     )
     group.addoption(
         "--rnnspec-baseline",
@@ -103,24 +116,67 @@ def pytest_rnnspec_terminal_summary(terminalreporter: Any, records: list[CaseRec
                 "of them checks can change a status; record and compare at the same depth",
                 yellow=True,
             )
-        for record in changed[:50]:
-            tr.write_line(f"  {record['id']}: {'; '.join(record.get('baseline_changes', []))}")
-        if len(changed) > 50:
-            tr.write_line(f"  ... and {len(changed) - 50} more (results.json, contract.md)")
+        from rnnspec.upgrade import summary_lines
+
+        for line in summary_lines(changes_of(changed)):
+            tr.write_line(line)
+        if changed:
+            tr.write_line("  every change: results.json, contract.md, and upgrade.md beside them (--rnnspec-reports)")
     if config.getoption("rnnspec_record"):
         ran = sum(1 for r in records if r["status"] in RAN)
-        ending = state_of(config).completeness()
-        said = "" if ending["state"] == "complete" else f", marked incomplete ({ending['reason']})"
-        tr.write_line(f"baseline of {ran} cases recorded to {config.getoption('rnnspec_record')}{said}")
+        written = config.stash.get(_WRITTEN, None)
+        if isinstance(written, str):
+            tr.write_line(f"baseline not recorded: {written}", red=True)
+        else:
+            kept = f", {written} other cases kept from it" if written else ""
+            ending = state_of(config).completeness()
+            said = "" if ending["state"] == "complete" else f", marked incomplete ({ending['reason']})"
+            tr.write_line(f"baseline of {ran} cases recorded to {config.getoption('rnnspec_record')}{kept}{said}")
+
+
+def changes_of(records: Iterable[CaseRecord]) -> dict[str, list[Change]]:
+    """Each changed record's changes, by baseline key, as the upgrade summary takes them."""
+    from rnnspec.baseline import case_key
+    from rnnspec.compat.compare import Change
+
+    return {
+        case_key(r): [
+            Change(kind, detail)
+            for kind, detail in zip(r.get("baseline_change_kinds", []), r.get("baseline_changes", []), strict=True)
+        ]
+        for r in records
+    }
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    record_to = config.getoption("rnnspec_record")
-    state = state_of(config)
-    if hasattr(config, "workerinput") or not (record_to and state.records):
+    if hasattr(config, "workerinput"):
         return
-    from rnnspec.baseline import write_baseline
+    state = state_of(config)
+    reports = config.getoption("rnnspec_reports", None)
+    baseline = baseline_of(config)
+    if reports and baseline is not None and state.records:
+        from rnnspec.baseline import case_key, ran_with
+        from rnnspec.reports import atomic_write
+        from rnnspec.upgrade import ADDED, Comparison, page
 
-    write_baseline(absolute(record_to), state.ran(), run_meta(session, exitstatus))
+        changed = changes_of(r for r in state.records.values() if r.get("baseline_changes"))
+        changed.update((case_key(r), [ADDED]) for r in state.records.values() if r.get("baseline") == "new")
+        compared = sum(1 for r in state.records.values() if r.get("baseline") == "compared")
+        now = ran_with(run_meta(session, exitstatus))
+        text = page(Comparison(baseline.recorded_with, now, compared, changed), "Changes against the baseline", RUN)
+        atomic_write(absolute(reports) / "upgrade.md", text)
+    record_to = config.getoption("rnnspec_record")
+    if not (record_to and state.records):
+        return
+    from rnnspec.baseline import BaselineError, write_baseline
+
+    fresh = bool(config.getoption("rnnspec_record_fresh"))
+    try:
+        config.stash[_WRITTEN] = write_baseline(
+            absolute(record_to), state.ran(), run_meta(session, exitstatus), fresh=fresh
+        )
+    except BaselineError as exc:
+        config.stash[_WRITTEN] = str(exc)
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR

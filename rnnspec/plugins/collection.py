@@ -17,7 +17,7 @@ import pytest
 
 from rnnspec import DEPTHS, TABLE_SUFFIXES, is_table_file
 from rnnspec.errors import SpecError, SpecErrors
-from rnnspec.plugins.items import CaseItem, SpecErrorItem
+from rnnspec.plugins.items import CaseItem, SpecErrorItem, markers_of
 from rnnspec.plugins.session import state_of
 from rnnspec.record import CaseRecord
 from rnnspec.status import RAN
@@ -57,13 +57,15 @@ def spec_roots(config: pytest.Config) -> list[Path]:
     return roots
 
 
+def table_files(root: Path) -> Iterator[Path]:
+    """The spec tables under ROOT (suites and ``_*.yaml`` fragments are not tables)."""
+    if root.is_dir():
+        yield from (p for s in TABLE_SUFFIXES for p in root.rglob(f"*{s}") if is_table_file(p))
+
+
 def has_spec_files(roots: list[Path]) -> bool:
     """Is there at least one spec table under these folders?"""
-    return any(
-        next((p for s in TABLE_SUFFIXES for p in root.rglob(f"*{s}") if is_table_file(p)), None)
-        for root in roots
-        if root.is_dir()
-    )
+    return any(next(table_files(root), None) for root in roots)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -74,6 +76,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if state.active:
         for name, text in MARKERS:
             config.addinivalue_line("markers", f"{name}: {text}")
+        # the table families from the file names alone (so --markers lists them); the axis
+        # values need the tables read, and are registered as each file is collected
+        from rnnspec.markers import family
+
+        register_markers(config, {family(p.name) for root in roots for p in table_files(root)})
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -103,8 +110,19 @@ class SpecCollector(pytest.File):
             state.spec_error_items.append(item)
             yield item
             return
+        register_markers(self.config, {name for case in cases for name in markers_of(case)})
         for case in cases:
             yield CaseItem.for_case(self, case)
+
+
+def register_markers(config: pytest.Config, names: set[str]) -> None:
+    """Registers the table's family and axis-value markers (rnnspec/markers.py) before its
+    items carry them, so that ``--strict-markers`` accepts them and ``--markers`` lists them."""
+    from rnnspec.markers import describe
+
+    known = {line.split(":", 1)[0].split("(", 1)[0].strip() for line in config.getini("markers")}
+    for name in sorted(names - known):
+        config.addinivalue_line("markers", describe(name))
 
 
 @pytest.hookimpl(trylast=True)

@@ -10,7 +10,8 @@ gives it the ``not_applicable`` status (rnnspec/plugins/session.py).
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import json
+from collections.abc import Generator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +24,13 @@ from rnnspec.record import RECORD_KEY, CaseRecord, add_outcome, case_record
 from rnnspec.status import FAILED, PASSED, XFAILED, XPASSED
 
 if TYPE_CHECKING:
+    from rnnspec.compat.compare import Change
     from rnnspec.runner import Outcome
     from rnnspec.spec import Case
+
+
+#: pytest's summary word for a case that passed with its numbers unchecked.
+NUMBERS_UNCHECKED = "numbers_unchecked"
 
 
 class SpecErrorItem(pytest.Item):
@@ -47,6 +53,13 @@ class SpecErrorItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int | None, str]:
         line = self.errors[0].line if self.errors else None
         return self.path, (line - 1 if line else None), f"spec error in {self.path.name}"
+
+
+def markers_of(case: Case) -> list[str]:
+    """The table family and axis-value markers of a case (rnnspec/markers.py)."""
+    from rnnspec.markers import case_markers
+
+    return case_markers(case.path.name, case.values, case.varied, case.defaults)
 
 
 class CaseFailure(Exception):
@@ -85,6 +98,8 @@ class CaseItem(pytest.Item):
         self.case = case
         self.add_marker("rnnspec")
         self.add_marker(case.device)
+        for name in markers_of(case):  # registered by the collector (rnnspec/plugins/collection.py)
+            self.add_marker(name)
         if case.xfail is not None:
             self.add_marker(
                 pytest.mark.xfail(reason=self.xfail_reason(), strict=case.xfail.strict, raises=TableMismatch)
@@ -134,6 +149,10 @@ class CaseItem(pytest.Item):
         outcome = run_case(case, state.registry, target, state.memo)
         add_outcome(record, outcome, case.tolerance)
         changes = self._against_baseline(outcome)
+        if outcome.ok and unchecked(record) and self.config.getoption("rnnspec_require_reference"):
+            raise CaseFailure(
+                self._explain(outcome, f"numbers unchecked ({record['reference']}) and --rnnspec-require-reference")
+            )
         if outcome.ok:
             if changes and not (self._expects_failure() and case.xfail and case.xfail.strict):
                 baseline = baseline_of(self.config)
@@ -147,7 +166,7 @@ class CaseItem(pytest.Item):
             "; ".join([*outcome.problems, *outcome.relation_failures]),
         )
 
-    def _against_baseline(self, outcome: Outcome) -> list[str]:
+    def _against_baseline(self, outcome: Outcome) -> list[Change]:
         """Keeps what a baseline needs in the record, and how this run differs from the baseline."""
         from rnnspec.baseline import case_key, changes, tensors
 
@@ -165,9 +184,10 @@ class CaseItem(pytest.Item):
             status = XFAILED if self._expects_failure() else FAILED
         before = baseline.cases.get(case_key(record))
         record["baseline"] = "compared" if before is not None else "new"
-        found: list[str] = changes(before, status, outcome.actual_text, outcome.arrays, self.case.tolerance)
+        found = changes(before, status, outcome.actual_text, outcome.arrays, self.case.tolerance)
         if found:
-            record["baseline_changes"] = found
+            record["baseline_changes"] = [c.detail for c in found]
+            record["baseline_change_kinds"] = [c.kind for c in found]
         return found
 
     def _explain(self, outcome: Outcome, headline: str) -> str:
@@ -175,7 +195,7 @@ class CaseItem(pytest.Item):
 
         case = self.case
         lines = [
-            f"{case.table_path}:{case.line}: {self.name}: {headline}",
+            f"{self._shown_path(case.table_path)}:{case.line}: {self.name}: {headline}",
             f"  rows:      {', '.join(located(r, case.path) for r in case.expectation.rows)}",
             f"  expected:  {outcome.expected_text}   # {case.expectation.returns_text}",
             f"  actual:    {outcome.actual_text or '(raised)'}",
@@ -189,6 +209,14 @@ class CaseItem(pytest.Item):
         registry = state_of(self.config).registry
         lines += ["", "reproduce with:"] + ["    " + line for line in reproduction(case, registry).splitlines()]
         return "\n".join(lines)
+
+    def _shown_path(self, path: Path) -> str:
+        """PATH relative to the rootdir where it is under it: pytest's one-line summary of a
+        failure shows the message's first characters, which an absolute path would fill."""
+        try:
+            return path.resolve().relative_to(self.config.rootpath).as_posix()
+        except ValueError:
+            return str(path)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CaseFailure):
@@ -209,4 +237,70 @@ def pytest_runtest_makereport(
     failure = excinfo.value if excinfo is not None else None
     if isinstance(item, CaseItem) and hasattr(report, "wasxfail") and isinstance(failure, TableMismatch):
         report.wasxfail = f"{report.wasxfail} [{failure.summary}]" if failure.summary else report.wasxfail
+    if isinstance(item, CaseItem) and report.when == "call" and report.passed and hasattr(item, "record"):
+        report.sections.append(("rnnspec: what it returned", returned_text(item.record)))
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """The JUnit XML's properties as JSON: pytest's junitxml writes ``str(value)`` of the
+    teardown report's properties (a Python repr for a record); nothing else reads those."""
+    if report.when == "teardown":
+        report.user_properties = [
+            (key, json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) else value)
+            for key, value in report.user_properties
+        ]
+
+
+def unchecked(record: Mapping[str, Any]) -> bool:
+    """A case whose numbers no reference checked (a custom class registered without one)."""
+    return str(record.get("reference", "")).startswith("no reference")
+
+
+def returned_text(record: Mapping[str, Any]) -> str:
+    """What a passing case returned and what was checked, for ``-rA``'s PASSES section."""
+    lines = [f"returned:  {record.get('actual')}", f"expected:  {record.get('expected')}"]
+    relations = record.get("relations") or []
+    lines.append(f"relations: {', '.join(relations) if relations else 'none'} held")
+    if record.get("deviations"):
+        lines.append(f"documented deviations seen: {', '.join(record['deviations'])}")
+    if record.get("max_error") is not None and record.get("reference") == "checked":
+        lines.append(
+            f"numbers:   within {record['max_error']:.2g} of the NumPy reference (tolerance {record['tolerance']:.2g})"
+        )
+    else:
+        lines.append(f"numbers:   unchecked ({record.get('reference')})")
+    return "\n".join(lines)
+
+
+def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    """A case that passed with no reference for its numbers counts as ``numbers_unchecked`` in
+    pytest's summary line (its status stays passed in results.json and baselines)."""
+    if report.when == "call" and report.passed and not hasattr(report, "wasxfail"):
+        for key, value in report.user_properties:
+            if key == RECORD_KEY and isinstance(value, dict) and unchecked(value):
+                return NUMBERS_UNCHECKED, "u", ("PASSED (numbers unchecked)", {"yellow": True})
+    return None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("rnnspec", "rnnspec: the Keras recurrent-layer contract").addoption(
+        "--rnnspec-require-reference",
+        action="store_true",
+        default=False,
+        help="fail a case whose numbers no reference checks (a custom class registered without a reference)",
+    )
+
+
+def pytest_rnnspec_terminal_summary(terminalreporter: Any, records: list[CaseRecord]) -> None:
+    """Says which passing cases had their numbers unchecked, so that "passed" is not read as
+    "checked against a reference"."""
+    loose = [r for r in records if r["status"] == PASSED and unchecked(r)]
+    if loose:
+        reasons = sorted({str(r["reference"]) for r in loose})
+        terminalreporter.write_line(
+            f"numbers unchecked: {len(loose)} passing cases had no reference for their numbers "
+            f"({'; '.join(reasons)[:200]}); --rnnspec-require-reference fails them",
+            yellow=True,
+        )
