@@ -107,10 +107,12 @@ def stateful_halves_equal_whole(ctx: RelationContext) -> list[str]:
     """A stateful layer fed two halves returns what one call on the whole returns."""
     twin = _twin(ctx)
     layer = twin.build({})
-    x = twin.inputs.x
+    x, mask = twin.inputs.x, twin.inputs.mask
     half = x.shape[1] // 2
-    first = twin.call_layer(layer, x[:, :half])
-    second = twin.call_layer(layer, x[:, half:])
+    # the mask is split with the input, and the initial state starts the first half only
+    # (found by the covering designs, issue 15: the halves were called without either)
+    first = twin.call_layer(layer, x[:, :half], None if mask is None else mask[:, :half], twin.inputs.initial_state)
+    second = twin.call_layer(layer, x[:, half:], None if mask is None else mask[:, half:])
     joined = flatten(second)
     if ctx.args.get("return_sequences"):
         joined[0] = np.concatenate([flatten(first)[0], joined[0]], axis=1)

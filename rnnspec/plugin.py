@@ -25,6 +25,7 @@ pytest_plugins = [
     "rnnspec.plugins.reports",
     "rnnspec.plugins.baseline",
     "rnnspec.plugins.distribute",
+    "rnnspec.plugins.explore",
 ]
 
 

@@ -25,6 +25,7 @@ from rnnspec import (
     behaviours,  # noqa: F401 - registers the relations that need twin calls
 )
 from rnnspec.case import SPECIAL_AXES, Combination, SpecTable, case_flags
+from rnnspec.designs import Design, file_designs
 from rnnspec.depth import (
     EXTRA_CALLS_KEY,
     check_extra_calls,
@@ -93,6 +94,7 @@ class _Compiler:
         for line, message, hint in check_standard(doc, self.defaults):
             self.err(line, message, hint)
         standard = self._standard_axes()
+        self.designs = self._designs()
         extra_when = extra_calls_when(doc, self.defaults)
         combinations = self._combinations(rows, states, missing_args, standard, extra_when) if not self.errors else ()
         # extra_calls is checked against a sound narrowing and complete combinations only
@@ -116,6 +118,7 @@ class _Compiler:
             seed=int(doc.get("seed", 0)),
             show_values=bool(doc.get("show_values", False)),
             combinations=combinations,
+            designs=tuple(self.designs),
             xfails=tuple(xfails),
             rows=tuple(rows),
             document=doc,
@@ -262,6 +265,36 @@ class _Compiler:
 
     # --- every combination, at the exhaustive depth ----------------------------------------
 
+    def _designs(self) -> list[Design]:
+        """The file's covering designs (rnnspec/designs.py), once ``cover`` names only what
+        the file declares."""
+        cover: LineDict | None = self.doc.get("cover")
+        if cover is None:
+            return []
+        line = self.doc.line_of("cover")
+        tables = self.doc.get("tables", {})
+        suite_tables = from_suite(cover.line_of("tables")) if "tables" in cover else False
+        for table in cover.get("tables", []):
+            if table not in tables and not suite_tables:  # the suite's list names what tables may have
+                close = difflib.get_close_matches(str(table), list(tables), n=1)
+                self.err(
+                    cover.line_of("tables"),
+                    f"cover: tables names table {table!r}, which the file does not declare",
+                    f"did you mean {close[0]!r}?" if close else "",
+                )
+        named = [*cover.get("values", {})] + [axis for entry in cover.get("exclude", []) for axis in entry]
+        for axis in dict.fromkeys(named):
+            if axis not in self.defaults:
+                close = difflib.get_close_matches(axis, sorted(self.defaults), n=1)
+                self.err(
+                    line,
+                    f"cover names unknown axis {axis!r}",
+                    f"did you mean {close[0]!r}?" if close else "declare the axis with a default under defaults",
+                )
+        if self.errors:
+            return []
+        return file_designs(cover, line, self.defaults, [axes for _name, _line, axes in table_axes(self.doc)])
+
     def _standard_axes(self) -> dict[str, dict[str, list[Any]]]:
         """Each table's axes at the default depth."""
         narrowed = narrowed_axes(self.doc)
@@ -280,17 +313,26 @@ class _Compiler:
         extra_when: Mapping[str, Any] | None,
     ) -> tuple[Combination, ...]:
         out: list[Combination] = []
+        kept = self.doc.get("cover", {}).get("tables")
+        sources: list[tuple[str, int, tuple[str, ...], list[dict[str, Any]], Any]] = []
         for table, line, axes in table_axes(self.doc):
-            names = list(axes)
-            standard = standard_by_table[table]
+            names = tuple(axes)
+            combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*(axes[a] for a in names))]
+            keep = "cover" not in self.doc or table in (kept or [])
+            sources.append((table, line, names, combos, standard_by_table[table] if keep else None))
+        for design in self.designs:
+            standard_here = {} if design.depth == "standard" else None
+            sources.append((design.table, design.line, tuple(design.axes), [dict(r) for r in design.rows], standard_here))
+        for table, line, names, combos, standard in sources:
             seen: set[str] = set()
-            for combo in itertools.product(*(axes[a] for a in names)):
-                values = {**self.defaults, **dict(zip(names, combo, strict=True))}
+            design = table in {d.table for d in self.designs}
+            for combo in combos:
+                values = {**self.defaults, **combo}
                 found = expectation(rows, values, states, list(RELATIONS))
                 if isinstance(found, RowProblem):
                     self.err(found.line if found.line is not None else line, found.message, found.hint)
                     continue
-                flags = case_flags(values, tuple(names), self.defaults)
+                flags = case_flags(values, names, self.defaults)
                 if flags in seen:
                     self.err(
                         line,
@@ -307,10 +349,11 @@ class _Compiler:
                         table=table,
                         line=line,
                         values=values,
-                        varied=tuple(names),
+                        varied=names,
                         expectation=found,
-                        standard=in_standard(values, standard),
-                        extra_calls_here=extra_when is None or matches(extra_when, values),
+                        standard=standard is not None and in_standard(values, standard),
+                        # a design is the default depth's coverage: every relation runs on it
+                        extra_calls_here=design or extra_when is None or matches(extra_when, values),
                         node=node,
                         not_applicable=not_applicable,
                     )

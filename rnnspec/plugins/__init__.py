@@ -9,5 +9,6 @@ options and its hooks, and none imports Keras when it is registered:
 - ``devices``: ``--rnnspec-devices`` and ``--rnnspec-device-map``, validated, and the header;
 - ``reports``: ``--rnnspec-reports``, writing results.json and contract.md;
 - ``baseline``: ``--rnnspec-record`` and ``--rnnspec-baseline``, their summary and file;
-- ``distribute``: one worker per spec file under ``pytest -n``.
+- ``distribute``: one worker per spec file under ``pytest -n``;
+- ``explore``: ``--rnnspec-explore=N``, the hypothesis hunt for the smallest failing combination.
 """
