@@ -53,6 +53,9 @@ def dropout_off_at_inference(ctx: RelationContext) -> list[str]:
     """At inference a layer with dropout equals the same layer without, and calls repeat."""
     twin = _twin(ctx)
     plain = twin.call({"dropout": 0.0, "recurrent_dropout": 0.0})
+    if ctx.args.get("stateful"):  # the second call would go on from the first's state
+        layer = twin.own_layer()
+        (getattr(layer, "reset_state", None) or layer.reset_states)()
     again = twin.call_again()
     return _compare_all(ctx, ctx.outputs, plain, "with dropout vs without") + _compare_all(
         ctx, ctx.outputs, again, "two inference calls"
@@ -91,9 +94,14 @@ def zero_initial_state_is_default(ctx: RelationContext) -> list[str]:
 def initial_state_matters(ctx: RelationContext) -> list[str]:
     """Non-zero initial states change the result (the layer does not ignore them)."""
     twin = _twin(ctx)
-    return ctx.differ(
-        flatten(ctx.outputs)[0], flatten(twin.call({}, initial_state=None))[0], "with initial states vs without"
-    )
+    mine, without = flatten(ctx.outputs), flatten(twin.call({}, initial_state=None))
+    # Any difference at all: both calls run the same operations on the same weights and inputs,
+    # so an ignored initial state gives equal bits. The case's tolerance is not the bar: in
+    # bfloat16 the states' effect on a last output can fade below it (found by the covering
+    # designs, issue 15: SimpleRNN and LSTM with initial_state, mixed_bfloat16, 5 steps).
+    if all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(mine, without, strict=True)):
+        return ["with initial states vs without: every returned tensor is equal, they must differ"]
+    return []
 
 
 def _zeros_like(states: Any) -> Any:

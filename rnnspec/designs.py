@@ -14,6 +14,7 @@ No Keras here: reading a table imports none.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
@@ -26,7 +27,11 @@ from typing import Any
 
 from covertable import make, sorters
 
+from rnnspec.inherit import from_suite
 from rnnspec.rules import matches
+from rnnspec.yamlload import LineDict
+
+Problem = tuple[int, str, str]  # line, message, hint
 
 #: The strength of each depth's design when ``cover`` does not say.
 STRENGTHS = {"standard": 2, "exhaustive": 3}
@@ -153,11 +158,13 @@ def _indexed_exclude(entry: Mapping[str, Any], axes: Mapping[str, Sequence[Any]]
     return out
 
 
-def tuples(axes: Mapping[str, Sequence[Any]], strength: int, exclude: Sequence[Mapping[str, Any]] = ()) -> set[tuple]:
+def tuples(
+    axes: Mapping[str, Sequence[Any]], strength: int, exclude: Sequence[Mapping[str, Any]] = ()
+) -> set[tuple[tuple[str, int], ...]]:
     """Every ``strength``-tuple of axis values a design over ``axes`` must cover: ((axis,
     index), ...) in axis order, less those that match an ``exclude`` entry whole."""
     names = list(axes)
-    out: set[tuple] = set()
+    out: set[tuple[tuple[str, int], ...]] = set()
     for chosen in itertools.combinations(names, min(strength, len(names))):
         for combo in itertools.product(*(range(len(axes[a])) for a in chosen)):
             values = {a: axes[a][i] for a, i in zip(chosen, combo, strict=True)}
@@ -177,7 +184,7 @@ def covered(
     every axis to a value) take, out of how many there are."""
     wanted = tuples(axes, strength, exclude)
     names = list(axes)
-    seen: set[tuple] = set()
+    seen: set[tuple[tuple[str, int], ...]] = set()
     for values in combinations:
         index = {}
         for a in names:
@@ -219,3 +226,35 @@ def file_designs(
                 )
             )
     return designs
+
+
+def check_cover(doc: LineDict, defaults: Mapping[str, Any]) -> list[Problem]:
+    """``cover`` may name only tables the file declares (a list from the suite names those a
+    table may have) and axes it declares."""
+    cover: LineDict = doc["cover"]
+    line = doc.line_of("cover")
+    tables = doc.get("tables", {})
+    problems: list[Problem] = []
+    if "tables" in cover and not from_suite(cover.line_of("tables")):
+        for table in cover["tables"]:
+            if table not in tables:
+                close = difflib.get_close_matches(str(table), list(tables), n=1)
+                problems.append(
+                    (
+                        cover.line_of("tables"),
+                        f"cover: tables names table {table!r}, which the file does not declare",
+                        f"did you mean {close[0]!r}?" if close else "",
+                    )
+                )
+    named = [*cover.get("values", {})] + [axis for entry in cover.get("exclude", []) for axis in entry]
+    for axis in dict.fromkeys(named):
+        if axis not in defaults:
+            close = difflib.get_close_matches(axis, sorted(defaults), n=1)
+            problems.append(
+                (
+                    line,
+                    f"cover names unknown axis {axis!r}",
+                    f"did you mean {close[0]!r}?" if close else "declare the axis with a default under defaults",
+                )
+            )
+    return problems

@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from rnnspec.case import Case, Combination, SpecTable, value_text
-from rnnspec.designs import design_axes
 from rnnspec.depth import table_axes
+from rnnspec.designs import design_axes
 from rnnspec.errors import SpecErrors
 from rnnspec.expand import xfail_for
 from rnnspec.kerasapi import versions
@@ -83,7 +83,9 @@ def case_for(table: SpecTable, drawn: Mapping[str, Any], device: str) -> Case:
     expectation = expectation_for(spec, values)
     node, not_applicable = buildable_node(table.template, values, sizes, table.defaults, table.missing_args)
     varied = tuple(a for a in drawn if a not in SIZE_VALUES)
-    combination = Combination("hunt", table.document.line, values, varied, expectation, False, True, node, not_applicable)
+    combination = Combination(
+        "hunt", table.document.line, values, varied, expectation, False, True, node, not_applicable
+    )
     return Case(
         spec=spec,
         combination=combination,
@@ -151,7 +153,7 @@ def case_for_unanswered(table: SpecTable, drawn: Mapping[str, Any], device: str)
     """A case whose rows do not answer (for its reproduction): the defaults' expectation."""
     case = case_for(table, {}, device)
     values = {**table.defaults, **{k: v for k, v in drawn.items() if k not in SIZE_VALUES}}
-    node, not_applicable = buildable_node(table.template, values, case.sizes, table.defaults, table.missing_args)
+    node, _not_applicable = buildable_node(table.template, values, case.sizes, table.defaults, table.missing_args)
     return replace(case, combination=replace(case.combination, values=values, node=node))
 
 

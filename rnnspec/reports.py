@@ -146,6 +146,7 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
             ", ".join(f"{n} {word(s).lower()}" for s, n in sorted(counts[d].items())) or "not run" for d in devices
         ]
         out.append(f"| {cases[0]['title']} | `{file}` | {len(cases)} | " + " | ".join(cells) + " |")
+    out += _coverage_section(meta.get("coverage", {}), files)
     errors = meta.get("spec_errors", [])
     if errors:
         out += ["", "## Spec errors", ""] + [f"- `{e}`" for e in errors]
@@ -201,6 +202,27 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
         out += _elsewhere_section(meta.get("elsewhere", {}).get(file, []))
         out += _values_section(cases, by_case)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _coverage_section(coverage: Mapping[str, Mapping[str, list[int]]], files: Mapping[str, Any]) -> list[str]:
+    """Per file, the pairs and triples of axis values this run's cases took (rnnspec/coverage.py)."""
+    if not coverage:
+        return []
+    out = [
+        "",
+        "## Coverage",
+        "",
+        "Pairs and triples of axis values (over every axis of the file, `cover:` in the tables) that",
+        "the cases of this run took, out of how many there are.",
+        "",
+        "| table | file | pairs | triples |",
+        "|---|---|---|---|",
+    ]
+    for file, counts in sorted(coverage.items()):
+        title = files[file][0]["title"] if file in files else file
+        cells = [f"{done} of {total}" + (" (all)" if done == total else "") for done, total in counts.values()]
+        out.append(f"| {title} | `{file}` | " + " | ".join(cells) + " |")
+    return out
 
 
 def _explained_section(cases: list[Mapping[str, Any]]) -> list[str]:

@@ -2,7 +2,8 @@
 
 Reading a table checks all of it, whatever depth the run asks for: the schema, shapes and
 symbols, relation names, versions, the ``standard`` narrowing, and the rows of **every**
-combination the file declares at the exhaustive depth (rnnspec/rules.py), so a missing or
+combination the file declares at the exhaustive depth, its covering designs' included (``cover``,
+rnnspec/designs.py) (rnnspec/rules.py), so a missing or
 contradicting row fails at every depth, with its file and line. Expanding a compiled table
 into cases (rnnspec/expand.py) then never raises. The classes a ``build`` names are checked
 against the Keras registry separately (rnnspec/layercheck.py), by the caller that has Keras.
@@ -25,7 +26,6 @@ from rnnspec import (
     behaviours,  # noqa: F401 - registers the relations that need twin calls
 )
 from rnnspec.case import SPECIAL_AXES, Combination, SpecTable, case_flags
-from rnnspec.designs import Design, file_designs
 from rnnspec.depth import (
     EXTRA_CALLS_KEY,
     check_extra_calls,
@@ -37,6 +37,7 @@ from rnnspec.depth import (
     table_axes,
     without_extra_calls,
 )
+from rnnspec.designs import Design, check_cover, file_designs
 from rnnspec.errors import SpecError, SpecErrors
 from rnnspec.inherit import from_suite, load_document
 from rnnspec.masks import MASK_VALUES
@@ -271,28 +272,11 @@ class _Compiler:
         cover: LineDict | None = self.doc.get("cover")
         if cover is None:
             return []
-        line = self.doc.line_of("cover")
-        tables = self.doc.get("tables", {})
-        suite_tables = from_suite(cover.line_of("tables")) if "tables" in cover else False
-        for table in cover.get("tables", []):
-            if table not in tables and not suite_tables:  # the suite's list names what tables may have
-                close = difflib.get_close_matches(str(table), list(tables), n=1)
-                self.err(
-                    cover.line_of("tables"),
-                    f"cover: tables names table {table!r}, which the file does not declare",
-                    f"did you mean {close[0]!r}?" if close else "",
-                )
-        named = [*cover.get("values", {})] + [axis for entry in cover.get("exclude", []) for axis in entry]
-        for axis in dict.fromkeys(named):
-            if axis not in self.defaults:
-                close = difflib.get_close_matches(axis, sorted(self.defaults), n=1)
-                self.err(
-                    line,
-                    f"cover names unknown axis {axis!r}",
-                    f"did you mean {close[0]!r}?" if close else "declare the axis with a default under defaults",
-                )
+        for line, message, hint in check_cover(self.doc, self.defaults):
+            self.err(line, message, hint)
         if self.errors:
             return []
+        line = self.doc.line_of("cover")
         return file_designs(cover, line, self.defaults, [axes for _name, _line, axes in table_axes(self.doc)])
 
     def _standard_axes(self) -> dict[str, dict[str, list[Any]]]:
@@ -321,11 +305,13 @@ class _Compiler:
             keep = "cover" not in self.doc or table in (kept or [])
             sources.append((table, line, names, combos, standard_by_table[table] if keep else None))
         for design in self.designs:
-            standard_here = {} if design.depth == "standard" else None
-            sources.append((design.table, design.line, tuple(design.axes), [dict(r) for r in design.rows], standard_here))
+            standard_here: dict[str, list[Any]] | None = {} if design.depth == "standard" else None
+            sources.append(
+                (design.table, design.line, tuple(design.axes), [dict(r) for r in design.rows], standard_here)
+            )
         for table, line, names, combos, standard in sources:
             seen: set[str] = set()
-            design = table in {d.table for d in self.designs}
+            generated = table in {d.table for d in self.designs}
             for combo in combos:
                 values = {**self.defaults, **combo}
                 found = expectation(rows, values, states, list(RELATIONS))
@@ -353,7 +339,7 @@ class _Compiler:
                         expectation=found,
                         standard=standard is not None and in_standard(values, standard),
                         # a design is the default depth's coverage: every relation runs on it
-                        extra_calls_here=design or extra_when is None or matches(extra_when, values),
+                        extra_calls_here=generated or extra_when is None or matches(extra_when, values),
                         node=node,
                         not_applicable=not_applicable,
                     )

@@ -246,7 +246,9 @@ expect:
 """
 
 
-def test_the_hunt_finds_shrinks_and_prints_a_triple_fault(project: SpecProject, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_hunt_finds_shrinks_and_prints_a_triple_fault(
+    project: SpecProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project.write("gru.yaml", HUNTED)
     _wrap(monkeypatch, keras.layers.GRU, _triple_fault)
     result = project.run("--rnnspec-explore=120", "--rnnspec-explore-seed=7")
@@ -255,8 +257,10 @@ def test_the_hunt_finds_shrinks_and_prints_a_triple_fault(project: SpecProject, 
     row = text[text.index("with this row under expect:") : text.index("reproduce with:")]
     # shrunk: exactly the three flags (return_state false: the output itself is cast then)
     assert "when: {go_backwards: true, stateful: true, dtype: mixed_bfloat16}" in row, row
-    assert "versions: {keras: ==" in row and "backend: " in row, row
-    assert "dtype=mixed_bfloat16" in text and "layer = keras.layers.GRU(" in text
+    assert "versions: {keras: ==" in row, row
+    assert "backend: " in row, row
+    assert "dtype=mixed_bfloat16" in text
+    assert "layer = keras.layers.GRU(" in text
     # hypothesis's database keeps it: the next hunt fails at once, even with one example
     again = project.run("--rnnspec-explore=1", "--rnnspec-explore-seed=8")
     assert outcomes_of(again) == {"GRU[explore]": "failed"}

@@ -49,7 +49,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     files = sorted({record["file"] for record in state.records.values()})
     found = {file: elsewhere(config.rootpath / file, meta["versions"]) for file in files}
     meta["elsewhere"] = {file: texts for file, texts in found.items() if texts}
+    meta["coverage"] = _coverage(config.rootpath, state.records.values())
     directory = absolute(target)
     records = [{k: v for k, v in r.items() if k != "tensors"} for r in state.records.values()]
     write_results(directory / "results.json", records, meta)
     write_contract(directory / "contract.md", records, meta)
+
+
+def _coverage(root: Any, records: Any) -> dict[str, dict[str, list[int]]]:
+    """Per file, the pairs and triples of axis values the cases that ran took (rnnspec/coverage.py)."""
+    from rnnspec.coverage import file_coverage
+    from rnnspec.status import RAN
+
+    ran: dict[str, list[Any]] = {}
+    for record in records:
+        if record["status"] in RAN:
+            ran.setdefault(record["file"], []).append(record["values"])
+    found = {file: file_coverage(root / file, values) for file, values in sorted(ran.items())}
+    return {file: counts for file, counts in found.items() if counts is not None}
