@@ -66,8 +66,12 @@ def dropout_off_at_inference(ctx: RelationContext) -> list[str]:
 def dropout_on_in_training(ctx: RelationContext) -> list[str]:
     """With training=True dropout changes the result."""
     twin = _twin(ctx)
-    trained = flatten(twin.call({}, training=True))[0]
-    return ctx.differ(flatten(ctx.outputs)[0], trained, "training=True output vs inference output")
+    trained = flatten(twin.call({}, training=True))
+    # any difference at all, as initial_state_matters: in bfloat16 a recurrent dropout's effect
+    # can stay below the case's tolerance (found by the covering designs, issue 15)
+    if all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(flatten(ctx.outputs), trained, strict=True)):
+        return ["training=True output vs inference output: every returned tensor is equal, they must differ"]
+    return []
 
 
 @relation("backwards_is_reversed_forward")
