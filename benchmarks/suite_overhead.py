@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rnnspec import DEPTHS
+from rnnspec import DEPTHS, is_table_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -225,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.bare:
         print(json.dumps(bare_loop(args.bare, args.depth)))
         return 0
-    files = args.files or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "spec").glob("*.yaml"))
+    files = args.files or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "spec").glob("*.yaml") if is_table_file(p))
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     result = measure(files, args.depth, args.repeat)

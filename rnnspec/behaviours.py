@@ -53,6 +53,9 @@ def dropout_off_at_inference(ctx: RelationContext) -> list[str]:
     """At inference a layer with dropout equals the same layer without, and calls repeat."""
     twin = _twin(ctx)
     plain = twin.call({"dropout": 0.0, "recurrent_dropout": 0.0})
+    if ctx.args.get("stateful"):  # the second call would go on from the first's state
+        layer = twin.own_layer()
+        (getattr(layer, "reset_state", None) or layer.reset_states)()
     again = twin.call_again()
     return _compare_all(ctx, ctx.outputs, plain, "with dropout vs without") + _compare_all(
         ctx, ctx.outputs, again, "two inference calls"
@@ -63,8 +66,12 @@ def dropout_off_at_inference(ctx: RelationContext) -> list[str]:
 def dropout_on_in_training(ctx: RelationContext) -> list[str]:
     """With training=True dropout changes the result."""
     twin = _twin(ctx)
-    trained = flatten(twin.call({}, training=True))[0]
-    return ctx.differ(flatten(ctx.outputs)[0], trained, "training=True output vs inference output")
+    trained = flatten(twin.call({}, training=True))
+    # any difference at all, as initial_state_matters: in bfloat16 a recurrent dropout's effect
+    # can stay below the case's tolerance (found by the covering designs, issue 15)
+    if all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(flatten(ctx.outputs), trained, strict=True)):
+        return ["training=True output vs inference output: every returned tensor is equal, they must differ"]
+    return []
 
 
 @relation("backwards_is_reversed_forward")
@@ -91,9 +98,14 @@ def zero_initial_state_is_default(ctx: RelationContext) -> list[str]:
 def initial_state_matters(ctx: RelationContext) -> list[str]:
     """Non-zero initial states change the result (the layer does not ignore them)."""
     twin = _twin(ctx)
-    return ctx.differ(
-        flatten(ctx.outputs)[0], flatten(twin.call({}, initial_state=None))[0], "with initial states vs without"
-    )
+    mine, without = flatten(ctx.outputs), flatten(twin.call({}, initial_state=None))
+    # Any difference at all: both calls run the same operations on the same weights and inputs,
+    # so an ignored initial state gives equal bits. The case's tolerance is not the bar: in
+    # bfloat16 the states' effect on a last output can fade below it (found by the covering
+    # designs, issue 15: SimpleRNN and LSTM with initial_state, mixed_bfloat16, 5 steps).
+    if all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(mine, without, strict=True)):
+        return ["with initial states vs without: every returned tensor is equal, they must differ"]
+    return []
 
 
 def _zeros_like(states: Any) -> Any:
@@ -107,10 +119,12 @@ def stateful_halves_equal_whole(ctx: RelationContext) -> list[str]:
     """A stateful layer fed two halves returns what one call on the whole returns."""
     twin = _twin(ctx)
     layer = twin.build({})
-    x = twin.inputs.x
+    x, mask = twin.inputs.x, twin.inputs.mask
     half = x.shape[1] // 2
-    first = twin.call_layer(layer, x[:, :half])
-    second = twin.call_layer(layer, x[:, half:])
+    # the mask is split with the input, and the initial state starts the first half only
+    # (found by the covering designs, issue 15: the halves were called without either)
+    first = twin.call_layer(layer, x[:, :half], None if mask is None else mask[:, :half], twin.inputs.initial_state)
+    second = twin.call_layer(layer, x[:, half:], None if mask is None else mask[:, half:])
     joined = flatten(second)
     if ctx.args.get("return_sequences"):
         joined[0] = np.concatenate([flatten(first)[0], joined[0]], axis=1)

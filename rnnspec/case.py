@@ -90,6 +90,7 @@ class SpecTable:
     seed: int
     show_values: bool
     combinations: tuple[Combination, ...]
+    designs: tuple[Any, ...]  # the file's covering designs (rnnspec.designs.Design), if it asks for any
     xfails: tuple[tuple[int, Mapping[str, Any]], ...]  # entries that hold on this release
     rows: tuple[Any, ...]  # the expect rows that hold on this release (rnnspec.rules.Row)
     document: Any  # the file as read, suite and fragment applied (a LineDict: lines of every key)

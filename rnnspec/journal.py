@@ -23,7 +23,7 @@ pytest and no Keras.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -159,7 +159,21 @@ def report_inputs(
     files = sorted({record["file"] for record in journal.records.values()})
     found = {file: elsewhere(root / file, out["versions"]) for file in files if (root / file).is_file()}
     out["elsewhere"] = {file: texts for file, texts in found.items() if texts}
+    out["coverage"] = coverage(root, journal.records.values())
     return list(journal.records.values()), out
+
+
+def coverage(root: Path, records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, list[int]]]:
+    """Per file, the pairs and triples of axis values the cases that ran took (rnnspec/coverage.py)."""
+    from rnnspec.coverage import file_coverage
+    from rnnspec.status import RAN
+
+    ran: dict[str, list[Any]] = {}
+    for record in records:
+        if record["status"] in RAN:
+            ran.setdefault(record["file"], []).append(record["values"])
+    found = {file: file_coverage(root / file, values) for file, values in sorted(ran.items())}
+    return {file: counts for file, counts in found.items() if counts is not None}
 
 
 def rebuild(directory: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:

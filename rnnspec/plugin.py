@@ -26,6 +26,7 @@ pytest_plugins = [
     "rnnspec.plugins.baseline",
     "rnnspec.plugins.distribute",
     "rnnspec.plugins.signals",
+    "rnnspec.plugins.explore",
 ]
 
 

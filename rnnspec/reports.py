@@ -155,6 +155,7 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
             ", ".join(f"{n} {word(s).lower()}" for s, n in sorted(counts[d].items())) or "not run" for d in devices
         ]
         out.append(f"| {cases[0]['title']} | `{file}` | {len(cases)} | " + " | ".join(cells) + " |")
+    out += _coverage_section(meta.get("coverage", {}), files)
     errors = meta.get("spec_errors", [])
     if errors:
         out += ["", "## Spec errors", ""] + [f"- `{e}`" for e in errors]
@@ -219,6 +220,27 @@ def _incomplete_banner(meta: Mapping[str, Any]) -> list[str]:
     ending = meta.get("completeness")
     why = incomplete_text(ending) if ending else "interrupted before every case ran"
     return [f"**Incomplete run**: {why}; this is not the whole contract.", ""]
+
+
+def _coverage_section(coverage: Mapping[str, Mapping[str, list[int]]], files: Mapping[str, Any]) -> list[str]:
+    """Per file, the pairs and triples of axis values this run's cases took (rnnspec/coverage.py)."""
+    if not coverage:
+        return []
+    out = [
+        "",
+        "## Coverage",
+        "",
+        "Pairs and triples of axis values (over every axis of the file, `cover:` in the tables) that",
+        "the cases of this run took, out of how many there are.",
+        "",
+        "| table | file | pairs | triples |",
+        "|---|---|---|---|",
+    ]
+    for file, counts in sorted(coverage.items()):
+        title = files[file][0]["title"] if file in files else file
+        cells = [f"{done} of {total}" + (" (all)" if done == total else "") for done, total in counts.values()]
+        out.append(f"| {title} | `{file}` | " + " | ".join(cells) + " |")
+    return out
 
 
 def _explained_section(cases: list[Mapping[str, Any]]) -> list[str]:

@@ -2,7 +2,8 @@
 
 Reading a table checks all of it, whatever depth the run asks for: the schema, shapes and
 symbols, relation names, versions, the ``standard`` narrowing, and the rows of **every**
-combination the file declares at the exhaustive depth (rnnspec/rules.py), so a missing or
+combination the file declares at the exhaustive depth, its covering designs' included (``cover``,
+rnnspec/designs.py) (rnnspec/rules.py), so a missing or
 contradicting row fails at every depth, with its file and line. Expanding a compiled table
 into cases (rnnspec/expand.py) then never raises. The classes a ``build`` names are checked
 against the Keras registry separately (rnnspec/layercheck.py), by the caller that has Keras.
@@ -37,6 +38,7 @@ from rnnspec.depth import (
     table_axes,
     without_extra_calls,
 )
+from rnnspec.designs import Design, check_cover, file_designs
 from rnnspec.errors import SpecError, SpecErrors
 from rnnspec.inherit import from_suite, load_document
 from rnnspec.masks import MASK_VALUES
@@ -121,6 +123,7 @@ class _Compiler:
         for line, message, hint in check_standard(doc, self.defaults):
             self.err(line, message, hint)
         standard = self._standard_axes()
+        self.designs = self._designs()
         extra_when = extra_calls_when(doc, self.defaults)
         combinations = self._combinations(rows, states, missing_args, standard, extra_when) if not self.errors else ()
         # extra_calls is checked against a sound narrowing and complete combinations only
@@ -144,6 +147,7 @@ class _Compiler:
             seed=int(doc.get("seed", 0)),
             show_values=bool(doc.get("show_values", False)),
             combinations=combinations,
+            designs=tuple(self.designs),
             xfails=tuple(xfails),
             rows=tuple(rows),
             document=doc,
@@ -290,6 +294,19 @@ class _Compiler:
 
     # --- every combination, at the exhaustive depth ----------------------------------------
 
+    def _designs(self) -> list[Design]:
+        """The file's covering designs (rnnspec/designs.py), once ``cover`` names only what
+        the file declares."""
+        cover: LineDict | None = self.doc.get("cover")
+        if cover is None:
+            return []
+        for line, message, hint in check_cover(self.doc, self.defaults):
+            self.err(line, message, hint)
+        if self.errors:
+            return []
+        line = self.doc.line_of("cover")
+        return file_designs(cover, line, self.defaults, [axes for _name, _line, axes in table_axes(self.doc)])
+
     def _standard_axes(self) -> dict[str, dict[str, list[Any]]]:
         """Each table's axes at the default depth."""
         narrowed = narrowed_axes(self.doc)
@@ -308,17 +325,28 @@ class _Compiler:
         extra_when: Mapping[str, Any] | None,
     ) -> tuple[Combination, ...]:
         out: list[Combination] = []
+        kept = self.doc.get("cover", {}).get("tables")
+        sources: list[tuple[str, int, tuple[str, ...], list[dict[str, Any]], Any]] = []
         for table, line, axes in table_axes(self.doc):
-            names = list(axes)
-            standard = standard_by_table[table]
+            names = tuple(axes)
+            combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*(axes[a] for a in names))]
+            keep = "cover" not in self.doc or table in (kept or [])
+            sources.append((table, line, names, combos, standard_by_table[table] if keep else None))
+        for design in self.designs:
+            standard_here: dict[str, list[Any]] | None = {} if design.depth == "standard" else None
+            sources.append(
+                (design.table, design.line, tuple(design.axes), [dict(r) for r in design.rows], standard_here)
+            )
+        for table, line, names, combos, standard in sources:
             seen: set[str] = set()
-            for combo in itertools.product(*(axes[a] for a in names)):
-                values = {**self.defaults, **dict(zip(names, combo, strict=True))}
+            generated = table in {d.table for d in self.designs}
+            for combo in combos:
+                values = {**self.defaults, **combo}
                 found = expectation(rows, values, states, list(RELATIONS))
                 if isinstance(found, RowProblem):
                     self.err(found.line if found.line is not None else line, found.message, found.hint)
                     continue
-                flags = case_flags(values, tuple(names), self.defaults)
+                flags = case_flags(values, names, self.defaults)
                 if flags in seen:
                     self.err(
                         line,
@@ -335,10 +363,11 @@ class _Compiler:
                         table=table,
                         line=line,
                         values=values,
-                        varied=tuple(names),
+                        varied=names,
                         expectation=found,
-                        standard=in_standard(values, standard),
-                        extra_calls_here=extra_when is None or matches(extra_when, values),
+                        standard=standard is not None and in_standard(values, standard),
+                        # a design is the default depth's coverage: every relation runs on it
+                        extra_calls_here=generated or extra_when is None or matches(extra_when, values),
                         node=node,
                         not_applicable=not_applicable,
                     )

@@ -10,5 +10,6 @@ options and its hooks, and none imports Keras when it is registered:
 - ``reports``: ``--rnnspec-reports``, the journal, writing results.json and contract.md;
 - ``baseline``: ``--rnnspec-record`` and ``--rnnspec-baseline``, their summary and file;
 - ``distribute``: one worker per spec file under ``pytest -n``;
-- ``signals``: SIGINT, SIGTERM and SIGHUP end a run as pytest ends one on Ctrl-C.
+- ``signals``: SIGINT, SIGTERM and SIGHUP end a run as pytest ends one on Ctrl-C;
+- ``explore``: ``--rnnspec-explore=N``, the hypothesis hunt for the smallest failing combination.
 """
