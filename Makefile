@@ -48,7 +48,12 @@ lint: $(STAMP)
 clean:
 	rm -rf build site $(VENV)
 
-.PHONY: spec-keys
+.PHONY: spec-keys upgrade-page
+
+## make upgrade-page: reports/upgrade.md, the Keras 2 -> 3 step, from the two baselines in reports/upgrade/
+## (recorded with --rnnspec-record on `tox -e tf215` and on the pinned stack; tests/test_upgrade.py checks it)
+upgrade-page: $(STAMP)
+	$(BIN)/python -m rnnspec.upgrade reports/upgrade/keras2-tf215.json.gz reports/upgrade/keras3-pinned.json.gz --page reports/upgrade.md || test $$? = 1
 
 ## make spec-keys: regenerate docs/spec-keys.md from rnnspec/schema.yaml (tests/test_docs.py checks it)
 spec-keys: $(STAMP)

@@ -196,7 +196,7 @@ def changes(
         out.append(
             Change(
                 structure_change(old_text, new_text),
-                f"returns {before.get('actual') or '(raised)'} -> {actual or '(raised)'}",
+                f"{_said(before.get('actual'))} -> {_said(actual)}",
             )
         )
     old = before.get("tensors")
@@ -224,3 +224,10 @@ def changes(
                 )
             )
     return out
+
+
+def _said(actual: str | None) -> str:
+    """What a call did, in words: ``returns (2, 4)@float32`` or ``raises ValueError``."""
+    if not actual:
+        return "raised"
+    return actual if actual.startswith("raises") else f"returns {actual}"

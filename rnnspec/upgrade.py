@@ -14,6 +14,7 @@ Exit status of the command: 0 nothing changed, 1 something changed, 2 a file can
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -143,7 +144,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("before", type=Path, help="the baseline of the release you have (--rnnspec-record)")
     parser.add_argument("after", type=Path, help="the baseline of the release you move to")
     parser.add_argument("--page", type=Path, default=None, help="also write the Markdown page of every change here")
-    parser.add_argument("--title", default=None, help="the page's title (default: BEFORE -> AFTER)")
+    parser.add_argument("--title", default=None, help="the page's title (default: the two baselines' versions)")
     parser.add_argument(
         "--cases", type=int, default=SHOWN_CASES, help="kinds of change shown with an example case (%(default)s)"
     )
@@ -164,7 +165,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         print(line)
     if args.page is not None:
         command = f"python -m rnnspec.upgrade {args.before} {args.after} --page {args.page}"
-        title = args.title or f"Upgrade: {args.before.name} -> {args.after.name}"
+        title = args.title or f"Upgrade: {comparison.before} -> {comparison.after}"
+        if args.title:
+            command += f" --title {shlex.quote(args.title)}"
         atomic_write(args.page, page(comparison, title, command))
         print(f"wrote {args.page}")
     return 1 if comparison.changed else 0

@@ -119,7 +119,7 @@ def test_a_change_of_contract_is_caught(recorded: SpecProject) -> None:
             "*a case of each kind, with the changes of that kind (2 cases changed in all):",
             "*lstm.yaml::LSTM[[]core-*state[]] cpu: status passed -> failed",
             "*lstm.yaml::LSTM[[]core-*state[]] cpu: returns ((1, *2)@float32, (1, 2)@float32, (1, 2)@float32) -> "
-            "[[](1, *2)@float32, (1, 2)@float32, (1, 2)@float32[]]",
+            "returns [[](1, *2)@float32, (1, 2)@float32, (1, 2)@float32[]]",
         ]
     )
 
@@ -146,7 +146,7 @@ def test_changes_in_detail() -> None:
     ]
     assert changes(before, "failed", "(2, 3)@float16", [same], 1e-5) == [
         Change("status: pass -> FAIL", "status passed -> failed"),
-        Change("dtype", "returns (2, 3)@float32 -> (2, 3)@float16"),
+        Change("dtype", "returns (2, 3)@float32 -> returns (2, 3)@float16"),
     ]
     # a container that changed still has its numbers compared
     listed = {**before, "actual": "[(2, 3)@float32]"}

@@ -90,3 +90,26 @@ def test_the_command_imports_no_keras(two: tuple[Path, Path]) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code, str(old), str(new)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_committed_upgrade_page_is_current(tmp_path: Path) -> None:
+    """reports/upgrade.md is rendered from the two baselines committed beside it
+    (reports/upgrade/, recorded on the tf215 tox environment and on the pinned stack) by the
+    command its header names (`make upgrade-page`); rendering it again gives the same file."""
+    committed = (ROOT / "reports" / "upgrade.md").read_text(encoding="utf-8")
+    header = committed.splitlines()[2]
+    assert (
+        "python -m rnnspec.upgrade reports/upgrade/keras2-tf215.json.gz reports/upgrade/keras3-pinned.json.gz" in header
+    )
+    fresh = tmp_path / "upgrade.md"
+    before, after = ROOT / "reports/upgrade/keras2-tf215.json.gz", ROOT / "reports/upgrade/keras3-pinned.json.gz"
+    assert main([str(before), str(after), "--page", str(fresh)]) == 1  # 1: the upgrade changes things
+    # the page names the paths it was given; the committed one was made from the repository root
+    rendered = fresh.read_text(encoding="utf-8").replace(str(before), "reports/upgrade/keras2-tf215.json.gz")
+    rendered = rendered.replace(str(after), "reports/upgrade/keras3-pinned.json.gz").replace(
+        str(fresh), "reports/upgrade.md"
+    )
+    assert rendered == committed, "reports/upgrade.md is stale: run `make upgrade-page`"
