@@ -76,6 +76,24 @@ def config_differences(before: Mapping[str, Any], after: Mapping[str, Any], path
     return problems
 
 
+_PLAIN = (bool, int, float, str, type(None))
+
+
+def lost_arguments(layer: Any, node: Mapping[str, Any], who: str) -> list[str]:
+    """Constructor arguments the layer no longer holds (read as its attributes, where it has
+    one of a plain type; ``dtype`` is a policy, compared by the dtype check instead)."""
+    problems: list[str] = []
+    for name, value in node.get("args", {}).items():
+        held = getattr(layer, name, None)
+        if name == "dtype" or not hasattr(layer, name) or not isinstance(held, _PLAIN):
+            continue
+        if held != value:
+            problems.append(f"{who}: {name}={held!r}, the layer was built with {value!r}")
+    if "layer" in node and hasattr(layer, "forward_layer"):
+        problems += lost_arguments(layer.forward_layer, node["layer"], f"{who}'s forward layer")
+    return problems
+
+
 @relation("symbolic_matches_returns", extra_calls=True)
 def symbolic_matches_returns(ctx: RelationContext) -> list[str]:
     """On ``keras.Input`` (B known, then None) the layer returns what the row declares, and
@@ -150,6 +168,7 @@ def saved_matches_eager(ctx: RelationContext) -> list[str]:
     layer = twin.build({})
     copy = modelcalls.config_copy(layer, inputs, twin.device)
     problems = [f"from_config: {p}" for p in config_differences(layer.get_config(), copy.get_config())]
+    problems += lost_arguments(copy, twin.case.node, "the from_config copy")
     again = modelcalls.eager_call(copy, inputs, twin.device)
     structure = row_problems(ctx, describe(again), "the from_config copy", batch)
     problems += structure or compare_all(ctx, ctx.outputs, to_numpy(again), "the from_config copy vs the eager call")
@@ -159,9 +178,28 @@ def saved_matches_eager(ctx: RelationContext) -> list[str]:
     original = model.layers[-1]
     inner = loaded.get_layer(original.name)
     problems += [f"load_model: {p}" for p in config_differences(original.get_config(), inner.get_config())]
+    problems += lost_arguments(inner, twin.case.node, "the loaded model's layer")
     got = modelcalls.call_model(loaded, values, twin.device)
     problems += compare_all(ctx, ctx.outputs, to_numpy(got), "the loaded .keras model vs the eager call")
     if stateful:
         inner.reset_state()
     direct = modelcalls.eager_call(inner, inputs, twin.device)
     return problems + row_problems(ctx, describe(direct), "the loaded model's layer", batch)
+
+
+@relation("bidi_directions_keep_args")
+def bidi_directions_keep_args(ctx: RelationContext) -> list[str]:
+    """Bidirectional hands the wrapped layer's constructor arguments to both directions
+    (the backward one with ``go_backwards`` negated); keras#20588 dropped ``use_cudnn``."""
+    twin = twin_of(ctx)
+    layer = twin.own_layer()
+    given = dict(twin.case.node["layer"].get("args", {}))
+    problems: list[str] = []
+    for label, direction, flip in (("forward", layer.forward_layer, False), ("backward", layer.backward_layer, True)):
+        config = direction.get_config()
+        for name, value in given.items():
+            want = (not value) if flip and name == "go_backwards" else value
+            held = getattr(direction, name, config.get(name, "<absent>"))
+            if name != "dtype" and isinstance(held, _PLAIN) and held != want:
+                problems.append(f"{label} layer: {name}={held!r}, the wrapped layer was given {want!r}")
+    return problems

@@ -54,7 +54,8 @@ def _has_ops() -> bool:
 
 
 def to_tensor_mask(mask: np.ndarray) -> Any:
-    """A boolean mask as the layer call takes it: a backend tensor in Keras 3, as is in Keras 2."""
+    """A boolean mask (or any array a model call takes) as a call takes it: a backend tensor
+    in Keras 3, as is in Keras 2."""
     return keras.ops.convert_to_tensor(mask) if _has_ops() else mask
 
 

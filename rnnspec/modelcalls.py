@@ -137,9 +137,9 @@ def predict(model: Any, values: list[Any], device: str, jit_compile: bool = Fals
 
 
 def call_model(model: Any, values: list[Any], device: str) -> Any:
-    """``model(x)``: the model called eagerly on tensors (a mask converted as a call takes it)."""
+    """``model(x)``: the model called eagerly on tensors (Keras takes no mix of NumPy and tensors)."""
     with on_device(device):
-        converted = [to_tensor_mask(v) if v.dtype == bool else v for v in values]
+        converted = [to_tensor_mask(v) for v in values]
         return model(converted)
 
 

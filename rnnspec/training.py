@@ -1,7 +1,7 @@
 """Relations of training calls and of a second batch size.
 
-- ``training_calls_differ``: two calls with ``training=True`` draw new dropout masks, so they
-  differ; two inference calls (``dropout_off_at_inference``) do not.
+- ``training_calls_differ``: calls with ``training=True`` draw new dropout masks, so they
+  differ (some of four); two inference calls (``dropout_off_at_inference``) do not.
 - ``training_stays_bounded``: over a longer sequence (T = 24) in training, the returned
   output stays within the activation's range ([-1, 1] for tanh), call after call: GRU's
   recurrent dropout leaked into the carried state until Keras 3.8 (keras#20276) and its
@@ -33,13 +33,20 @@ LONG_T = 24
 LONG_CALLS = 3
 
 
+#: How many training calls ``training_calls_differ`` compares with the first: two calls on a
+#: small layer draw the same masks now and then (seen 2 times in 11 on LSTM(4), B=2, F=3).
+TRAINING_CALLS = 4
+
+
 @relation("training_calls_differ", extra_calls=True)
 def training_calls_differ(ctx: RelationContext) -> list[str]:
-    """Two training calls draw new dropout masks: their outputs differ."""
+    """Training calls draw new dropout masks: of four, some differ from the first."""
     twin = _twin(ctx)
     first = flatten(twin.call({}, training=True))[0]
-    second = flatten(twin.call({}, training=True))[0]
-    return ctx.differ(first, second, "two training=True calls")
+    for _ in range(TRAINING_CALLS - 1):
+        if not ctx.differ(first, flatten(twin.call({}, training=True))[0], ""):
+            return []
+    return [f"{TRAINING_CALLS} training=True calls: all equal, dropout must draw new masks"]
 
 
 @relation("training_stays_bounded", extra_calls=True)
