@@ -21,7 +21,9 @@ from pathlib import Path
 
 from rnnspec.relations import RELATIONS, RelationContext
 
-DEFAULT = "symbolic_matches_returns,model_matches_eager,jit_compiled_matches_eager,saved_matches_eager,other_batch_matches"
+DEFAULT = (
+    "symbolic_matches_returns,model_matches_eager,jit_compiled_matches_eager,saved_matches_eager,other_batch_matches"
+)
 
 
 def main() -> None:
