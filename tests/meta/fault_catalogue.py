@@ -340,7 +340,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "bidi_drops_use_cudnn",
         "Bidirectional builds both directions with use_cudnn='auto' (Keras 3.2-3.11, keras#20588)",
-        p.wrap_method(p.BIDI, "__init__", p.bidi_drops_use_cudnn),
+        p.wrap_call(p.BIDI, p.bidi_drops_use_cudnn, training_default=None),
         Selection("bidirectional_cudnn.yaml", "core and use_cudnn and not seq"),
         _catch("bidi_directions_keep_args"),
     ),

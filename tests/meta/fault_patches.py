@@ -296,14 +296,10 @@ def stateful_broadcasts(original: Any, self: Any, x: Any, initial_state: Any, ma
         return original(self, x[:rows], initial_state, None if mask is None else mask[:rows], training)
 
 
-def bidi_drops_use_cudnn(original: Any) -> Callable[..., Any]:
-    """Bidirectional builds both directions with use_cudnn='auto' whatever the wrapped layer
+def bidi_drops_use_cudnn(original: Any, self: Any, *args: Any) -> Any:
+    """Bidirectional runs both directions with use_cudnn='auto' whatever the wrapped layer
     says (Keras 3.2-3.11 dropped it: keras#20588)."""
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        for direction in (self.forward_layer, self.backward_layer):
-            if hasattr(direction, "use_cudnn"):
-                direction.use_cudnn = "auto"
-
-    return __init__
+    for direction in (self.forward_layer, self.backward_layer):
+        if hasattr(direction, "use_cudnn"):
+            direction.use_cudnn = "auto"
+    return original(self, *args)
