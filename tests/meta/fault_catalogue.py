@@ -421,4 +421,19 @@ ON_REAL_TABLES: dict[str, Selection] = {
     "lstm_stateful_forgets": Selection("lstm.yaml", "stateful and seq and state and not backwards"),
     "lstm_reset_state_does_nothing": Selection("lstm.yaml", "stateful and seq and state and not backwards"),
     "lstm_reset_states_does_nothing": Selection("lstm.yaml", "stateful and seq and state and not backwards"),
+    "lstm_symbolic_drops_state": Selection("lstm.yaml", "core and seq and state and not backwards"),
+    "lstm_compiled_differs": Selection("lstm.yaml", "core and seq and state and not backwards"),
+    "lstm_from_config_loses_go_backwards": Selection("lstm.yaml", "core and seq and state and backwards"),
+    "lstm_sequence_without_mask": Selection(
+        "lstm.yaml", "mask and right and seq and state and not unroll and not backwards and not zero_output_for_mask"
+    ),
+    "lstm_mask_on_every_output": Selection(
+        "lstm.yaml",
+        "mask and right and state and not seq and not unroll and not backwards and not zero_output_for_mask",
+    ),
+    "lstm_same_dropout_every_call": Selection("lstm.yaml", "dropout and seq and state and not backwards"),
+    "lstm_recurrent_dropout_ignored": Selection("lstm.yaml", "recurrent_dropout and seq and state and not backwards"),
+    "lstm_grows_in_training": Selection("lstm.yaml", "dropout and seq and state and not backwards"),
+    "lstm_depends_on_batch_size": Selection("lstm.yaml", "core and seq and state and not backwards"),
+    "lstm_stateful_broadcasts": Selection("lstm.yaml", "stateful and seq and state and not backwards"),
 }
