@@ -18,20 +18,12 @@ from typing import Any
 
 import numpy as np
 
+# The call modes, the mask passed on and the training relations (issue 14) register here too,
+# so that whoever reads a table (rnnspec/table.py) knows their names without importing Keras.
+from rnnspec import callmodes, maskflow, training  # noqa: F401
 from rnnspec.relations import RelationContext, flatten, relation
-
-
-def _twin(ctx: RelationContext) -> Any:
-    if ctx.twin is None:
-        raise TypeError("this relation needs a twin call, which the runner did not provide")
-    return ctx.twin
-
-
-def _compare_all(ctx: RelationContext, mine: Any, theirs: Any, what: str) -> list[str]:
-    problems: list[str] = []
-    for index, (a, b) in enumerate(zip(flatten(mine), flatten(theirs), strict=True)):
-        problems += ctx.close(a, b, f"{what}, tensor {index}")
-    return problems
+from rnnspec.relations import compare_all as _compare_all
+from rnnspec.relations import twin_of as _twin
 
 
 @relation("same_as_loop")

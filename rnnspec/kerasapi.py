@@ -54,7 +54,8 @@ def _has_ops() -> bool:
 
 
 def to_tensor_mask(mask: np.ndarray) -> Any:
-    """A boolean mask as the layer call takes it: a backend tensor in Keras 3, as is in Keras 2."""
+    """A boolean mask (or any array a model call takes) as a call takes it: a backend tensor
+    in Keras 3, as is in Keras 2."""
     return keras.ops.convert_to_tensor(mask) if _has_ops() else mask
 
 
@@ -177,3 +178,37 @@ def device_scope(device: str) -> Any:
     import tensorflow as tf  # Keras 2 has no keras.device
 
     return tf.device(device.upper())
+
+
+def returned_mask(tensor: Any) -> Any:
+    """The mask Keras attached to a returned tensor (eager or symbolic), or None.
+
+    Keras 3.6+ reads it with ``backend.get_keras_mask`` (a tensor attribute, ``_keras_mask``,
+    on every backend); earlier Keras 3 and Keras 2 set the ``_keras_mask`` attribute directly.
+    """
+    getter = getattr(getattr(keras, "src", None), "backend", None)
+    getter = getattr(getter, "get_keras_mask", None)
+    if callable(getter):
+        return getter(tensor)
+    return getattr(tensor, "_keras_mask", None)
+
+
+def symbolic_input(shape: tuple[int | None, ...], dtype: str = "float32") -> Any:
+    """A ``keras.Input`` of the full shape (batch first; None where unknown)."""
+    return keras.Input(shape=shape[1:], batch_size=shape[0], dtype=dtype)
+
+
+def output_shapes(layer: Any, input_shape: tuple[int | None, ...]) -> Any:
+    """``layer.compute_output_shape(input_shape)`` as Keras returns it (tuples of dims, nested)."""
+    return layer.compute_output_shape(input_shape)
+
+
+def jit_compile_supported() -> bool:
+    """Whether ``model.compile(jit_compile=True)`` compiles here: JAX always, TensorFlow with
+    XLA (on CPU too); torch's ``jit_compile`` is torch.compile, not what this mode checks."""
+    return backend_name() in ("tensorflow", "jax")
+
+
+def model_predict(model: Any, feed: list[Any]) -> Any:
+    """``model.predict`` on the whole batch at once, quietly."""
+    return model.predict(list(feed), verbose=0, batch_size=len(feed[0]))

@@ -74,6 +74,21 @@ def flatten(value: Any) -> list[np.ndarray]:
     return [value]
 
 
+def twin_of(ctx: RelationContext) -> Any:
+    """The context's twin (rnnspec/twins.py), for relations that call copies of the layer."""
+    if ctx.twin is None:
+        raise TypeError("this relation needs a twin call, which the runner did not provide")
+    return ctx.twin
+
+
+def compare_all(ctx: RelationContext, mine: Any, theirs: Any, what: str) -> list[str]:
+    """Every tensor of two returned structures equal within tolerance, flattened in order."""
+    problems: list[str] = []
+    for index, (a, b) in enumerate(zip(flatten(mine), flatten(theirs), strict=True)):
+        problems += ctx.close(a, b, f"{what}, tensor {index}")
+    return problems
+
+
 def _final_step(output: np.ndarray, ctx: RelationContext) -> np.ndarray:
     """The output of the last processed step: the output itself, or its last time step."""
     return output[:, -1] if ctx.args.get("return_sequences") else output

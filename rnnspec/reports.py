@@ -185,8 +185,10 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
             out += [
                 f"### {table} (`{rows[0].get('table_file', file)}:{rows[0]['line']}`)",
                 "",
-                "| case | returns | shapes | n | relations | max err | " + " | ".join(devices) + " |",
-                "|---|---|---|---|---|---|" + "---|" * len(devices),
+                "| case | returns | shapes | n | call modes | mask returned | relations | max err | "
+                + " | ".join(devices)
+                + " |",
+                "|---|---|---|---|---|---|---|---|" + "---|" * len(devices),
             ]
             for record in rows:
                 statuses = [_device_cell(by_case[record["case_key"]].get(d)) for d in devices]
@@ -202,7 +204,7 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
                 relations += [f"{d} (exhaustive only)" for d in record.get("deferred", [])]
                 out.append(
                     f"| {record['flags'] or '(defaults)'} | `{_cell(record['returns'])}` | `{_cell(shapes)}` | {arity} | "
-                    f"{', '.join(relations) or '-'} | {error_bound(max(errors) if errors else None, record.get('dtype', 'float32'))} | "
+                    f"{call_modes(record)} | {mask_returned(record)} | {', '.join(relations) or '-'} | {error_bound(max(errors) if errors else None, record.get('dtype', 'float32'))} | "
                     + " | ".join(_cell(s) for s in statuses)
                     + " |"
                 )
@@ -241,6 +243,44 @@ def _coverage_section(coverage: Mapping[str, Mapping[str, list[int]]], files: Ma
         cells = [f"{done} of {total}" + (" (all)" if done == total else "") for done, total in counts.values()]
         out.append(f"| {title} | `{file}` | " + " | ".join(cells) + " |")
     return out
+
+
+#: The call modes (rnnspec/callmodes.py): the relation that checks each, in the order shown.
+CALL_MODES = {
+    "symbolic_matches_returns": "symbolic",
+    "model_matches_eager": "model",
+    "jit_compiled_matches_eager": "jit",
+    "saved_matches_eager": "saved",
+}
+
+
+def call_modes(record: Mapping[str, Any]) -> str:
+    """The ways the case's layer was called: eager always; a mode whose relation is a
+    deviation is marked (deviation), one left to the exhaustive depth (exhaustive only)."""
+    held, broken, deferred = (
+        set(record["relations"]),
+        set(record.get("deviations", [])),
+        set(record.get("deferred", [])),
+    )
+    modes = ["eager"]
+    for name, mode in CALL_MODES.items():
+        if name in held:
+            modes.append(mode)
+        elif name in broken:
+            modes.append(f"{mode} (deviation)")
+        elif name in deferred:
+            modes.append(f"{mode} (exhaustive only)")
+    return ", ".join(modes)
+
+
+def mask_returned(record: Mapping[str, Any]) -> str:
+    """Which returned tensors carry the input's mask, as the case's mask relations checked it."""
+    named = set(record["relations"]) | set(record.get("deferred", []))
+    if "sequence_carries_mask" in named:
+        return "the sequence(s); states none"
+    if "no_mask_returned" in named:
+        return "none"
+    return "-"
 
 
 def _explained_section(cases: list[Mapping[str, Any]]) -> list[str]:

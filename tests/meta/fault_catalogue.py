@@ -69,7 +69,7 @@ def _table(title: str, build: str, defaults: dict[str, Any], row: str, sizes: st
 
 
 _RNN_AXES = ("return_sequences", "return_state", "go_backwards", "unroll", "stateful")
-_LSTM_AXES = (*_RNN_AXES, "use_cudnn", "dropout", "zero_output_for_mask")
+_LSTM_AXES = (*_RNN_AXES, "use_cudnn", "dropout", "recurrent_dropout", "zero_output_for_mask")
 _LSTM_DEFAULTS: dict[str, Any] = {
     "return_sequences": False,
     "return_state": False,
@@ -78,6 +78,7 @@ _LSTM_DEFAULTS: dict[str, Any] = {
     "stateful": False,
     "use_cudnn": "auto",
     "dropout": 0.0,
+    "recurrent_dropout": 0.0,
     "zero_output_for_mask": False,
 }
 
@@ -265,6 +266,84 @@ FAULTS: tuple[Fault, ...] = (
         lstm("reset_states_restarts", T=4, stateful=True),
         _catch("reset_states_restarts"),
     ),
+    # Layers as models use them (issue 14): call modes, the mask passed on, training, batches.
+    Fault(
+        "lstm_symbolic_drops_state",
+        "on keras.Input LSTM returns one state less (compute_output_spec drops it): eager is right",
+        p.wrap_method(p.LSTM, "compute_output_shape", p.symbolic_drops_a_state),
+        lstm("symbolic_matches_returns", return_state=True),
+        _catch("symbolic_matches_returns"),
+    ),
+    Fault(
+        "lstm_compiled_differs",
+        "LSTM compiled (model.predict, jit_compile) returns 1% more than eagerly",
+        p.wrap_call(p.LSTM, p.differs_when_compiled),
+        lstm("model_matches_eager, jit_compiled_matches_eager", return_state=True),
+        _catch("model_matches_eager", "jit_compiled_matches_eager"),
+    ),
+    Fault(
+        "lstm_from_config_loses_go_backwards",
+        "LSTM.from_config drops go_backwards (a saved and loaded layer reads forwards)",
+        p.replace(p.LSTM, "from_config", p.from_config_loses("go_backwards")),
+        lstm("saved_matches_eager", go_backwards=True),
+        _catch("saved_matches_eager"),
+    ),
+    Fault(
+        "lstm_sequence_without_mask",
+        "LSTM returns its sequence without the input's mask: the next layer reads the padding",
+        p.replace(p.LSTM, "compute_mask", p.no_mask_passed_on),
+        lstm("sequence_carries_mask, model_padding_equals_truncation", return_sequences=True, mask="right"),
+        _catch("sequence_carries_mask", "model_padding_equals_truncation"),
+    ),
+    Fault(
+        "lstm_mask_on_every_output",
+        "LSTM passes the input's mask on with its last output and its states",
+        p.replace(p.LSTM, "compute_mask", p.input_mask_passed_on),
+        lstm("no_mask_returned", return_state=True, mask="right"),
+        _catch("no_mask_returned"),
+    ),
+    Fault(
+        "lstm_same_dropout_every_call",
+        "LSTM drops the same units in every training call (a fixed dropout seed)",
+        p.replace(p.DROPOUT_CELL, "_create_dropout_mask", p.same_dropout_mask_every_call),
+        lstm("training_calls_differ", dropout=0.5),
+        _catch("training_calls_differ"),
+    ),
+    Fault(
+        "lstm_recurrent_dropout_ignored",
+        "LSTM ignores recurrent_dropout in training (it took dropout's rate in Keras 3.0-3.1)",
+        p.replace(p.DROPOUT_CELL, "get_recurrent_dropout_mask", p.no_recurrent_dropout_mask),
+        lstm("dropout_on_in_training", recurrent_dropout=0.5),
+        _catch("dropout_on_in_training"),
+    ),
+    Fault(
+        "lstm_grows_in_training",
+        "LSTM's output grows in training (GRU's recurrent dropout leaked until Keras 3.8)",
+        p.wrap_call(p.LSTM, p.grows_in_training),
+        lstm("training_stays_bounded", dropout=0.5),
+        _catch("training_stays_bounded"),
+    ),
+    Fault(
+        "lstm_depends_on_batch_size",
+        "LSTM computes other numbers when called with another batch size",
+        p.wrap_call(p.LSTM, p.depends_on_batch_size),
+        lstm("other_batch_matches", return_state=True),
+        _catch("other_batch_matches"),
+    ),
+    Fault(
+        "lstm_stateful_broadcasts",
+        "a stateful LSTM called with another batch size returns instead of raising (Keras < 3.12)",
+        p.wrap_call(p.LSTM, p.stateful_broadcasts),
+        lstm("stateful_other_batch_raises", stateful=True),
+        _catch("stateful_other_batch_raises"),
+    ),
+    Fault(
+        "bidi_drops_use_cudnn",
+        "Bidirectional builds both directions with use_cudnn='auto' (Keras 3.2-3.11, keras#20588)",
+        p.wrap_call(p.BIDI, p.bidi_drops_use_cudnn, training_default=None),
+        Selection("bidirectional_cudnn.yaml", "core and use_cudnn and not seq"),
+        _catch("bidi_directions_keep_args"),
+    ),
     # Faults the repository's own tables must catch, on narrow selections of them.
     Fault(
         "gru_extra_state",
@@ -342,4 +421,19 @@ ON_REAL_TABLES: dict[str, Selection] = {
     "lstm_stateful_forgets": Selection("lstm.yaml", "stateful and seq and state and not backwards"),
     "lstm_reset_state_does_nothing": Selection("lstm.yaml", "stateful and seq and state and not backwards"),
     "lstm_reset_states_does_nothing": Selection("lstm.yaml", "stateful and seq and state and not backwards"),
+    "lstm_symbolic_drops_state": Selection("lstm.yaml", "core and seq and state and not backwards"),
+    "lstm_compiled_differs": Selection("lstm.yaml", "core and seq and state and not backwards"),
+    "lstm_from_config_loses_go_backwards": Selection("lstm.yaml", "core and seq and state and backwards"),
+    "lstm_sequence_without_mask": Selection(
+        "lstm.yaml", "mask and right and seq and state and not unroll and not backwards and not zero_output_for_mask"
+    ),
+    "lstm_mask_on_every_output": Selection(
+        "lstm.yaml",
+        "mask and right and state and not seq and not unroll and not backwards and not zero_output_for_mask",
+    ),
+    "lstm_same_dropout_every_call": Selection("lstm.yaml", "dropout and seq and state and not backwards"),
+    "lstm_recurrent_dropout_ignored": Selection("lstm.yaml", "recurrent_dropout and seq and state and not backwards"),
+    "lstm_grows_in_training": Selection("lstm.yaml", "dropout and seq and state and not backwards"),
+    "lstm_depends_on_batch_size": Selection("lstm.yaml", "core and seq and state and not backwards"),
+    "lstm_stateful_broadcasts": Selection("lstm.yaml", "stateful and seq and state and not backwards"),
 }

@@ -21,6 +21,7 @@ Change = Callable[..., Any]  # (original, self, sequences, initial_state, mask, 
 
 LSTM, GRU, SIMPLE_RNN = keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN
 RNN, BIDI = keras.layers.RNN, keras.layers.Bidirectional
+DROPOUT_CELL = keras.src.layers.rnn.dropout_rnn_cell.DropoutRNNCell
 
 
 def wrap_call(cls: type, change: Change, training_default: bool | None = False) -> Install:
@@ -47,6 +48,15 @@ def replace(cls: type, method: str, value: Callable[..., Any]) -> Install:
 
     def install(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(cls, method, value)
+
+    return install
+
+
+def wrap_method(cls: type, method: str, make: Callable[[Any], Any]) -> Install:
+    """A fault that replaces one method of ``cls`` by ``make(original)``."""
+
+    def install(monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(cls, method, make(getattr(cls, method)))
 
     return install
 
@@ -209,3 +219,87 @@ def fill_holes(original: Any, self: Any, x: Any, initial_state: Any, mask: Any, 
         last = np.where(valid.any(axis=1), valid.shape[1] - 1 - valid[:, ::-1].argmax(axis=1), -1)
         mask = keras.ops.convert_to_tensor((steps >= first[:, None]) & (steps <= last[:, None]))
     return original(self, x, initial_state, mask, training)
+
+
+# --- layers as models use them (issue 14): symbolic, compiled, saved, masks, training -----
+
+
+def symbolic_drops_a_state(original: Any) -> Callable[..., Any]:
+    """``compute_output_shape`` (which Layer.compute_output_spec reads on keras.Input) drops
+    the last state: the symbolic structure differs from the eager one."""
+
+    def compute_output_shape(self: Any, *args: Any, **kwargs: Any) -> Any:
+        shapes = original(self, *args, **kwargs)
+        return tuple(shapes[:-1]) if self.return_state else shapes
+
+    return compute_output_shape
+
+
+def differs_when_compiled(original: Any, self: Any, x: Any, *args: Any) -> Any:
+    """Inside a traced function (model.predict, jit_compile) the result is 1% larger."""
+    import tensorflow as tf
+
+    out = original(self, x, *args)
+    if tf.executing_eagerly():
+        return out
+    return keras.tree.map_structure(lambda t: t * 1.01, out)
+
+
+def from_config_loses(argument: str) -> Callable[..., Any]:
+    """``from_config`` that drops one constructor argument (the default comes back)."""
+
+    def from_config(cls: Any, config: Any, *args: Any, **kwargs: Any) -> Any:
+        config = {k: v for k, v in config.items() if k != argument}
+        return cls(**config)
+
+    return classmethod(from_config)  # type: ignore[return-value]
+
+
+def no_mask_passed_on(self: Any, inputs: Any, mask: Any = None) -> Any:
+    """compute_mask returns no mask at all: a returned sequence comes without its mask."""
+    return [None] * (1 + len(self.state_size)) if self.return_state else None
+
+
+def input_mask_passed_on(self: Any, inputs: Any, mask: Any = None) -> Any:
+    """compute_mask hands the input's mask to every returned tensor, states included."""
+    return [mask] * (1 + len(self.state_size)) if self.return_state else mask
+
+
+def same_dropout_mask_every_call(self: Any, step_input: Any, dropout_rate: Any) -> Any:
+    """Dropout masks drawn with a fixed seed: every training call drops the same units."""
+    return keras.random.dropout(keras.ops.ones_like(step_input), rate=dropout_rate, seed=1234)
+
+
+def no_recurrent_dropout_mask(self: Any, step_input: Any) -> Any:
+    """recurrent_dropout ignored in training (the mask is never made)."""
+    return None
+
+
+def grows_in_training(original: Any, self: Any, x: Any, initial_state: Any, mask: Any, training: Any) -> Any:
+    """In training the output grows (as GRU's leaking recurrent dropout did until Keras 3.8)."""
+    out = original(self, x, initial_state, mask, training)
+    return keras.tree.map_structure(lambda t: t * 1000.0, out) if training else out
+
+
+def depends_on_batch_size(original: Any, self: Any, x: Any, *args: Any) -> Any:
+    """Scales the inputs by 1.05 when the batch is not 2: rows depend on the batch size."""
+    return original(self, x * 1.05 if int(x.shape[0]) != 2 else x, *args)
+
+
+def stateful_broadcasts(original: Any, self: Any, x: Any, initial_state: Any, mask: Any, training: Any) -> Any:
+    """A stateful layer called with another batch size keeps its own rows instead of raising
+    (Keras before 3.12 broadcast silently: keras#21183)."""
+    try:
+        return original(self, x, initial_state, mask, training)
+    except ValueError:
+        rows = int(self.states[0].shape[0]) if self.stateful else int(x.shape[0])
+        return original(self, x[:rows], initial_state, None if mask is None else mask[:rows], training)
+
+
+def bidi_drops_use_cudnn(original: Any, self: Any, *args: Any) -> Any:
+    """Bidirectional runs both directions with use_cudnn='auto' whatever the wrapped layer
+    says (Keras 3.2-3.11 dropped it: keras#20588)."""
+    for direction in (self.forward_layer, self.backward_layer):
+        if hasattr(direction, "use_cudnn"):
+            direction.use_cudnn = "auto"
+    return original(self, *args)
