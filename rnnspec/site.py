@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXTRA_PAGES: list[tuple[str, str, tuple[str, ...]]] = [
     ("Upgrade report", "upgrade.md", ("reports/upgrade.md", "docs/upgrade.md")),
     ("Benchmarks", "benchmarks.md", ("benchmarks/README.md",)),
+    ("Architecture", "architecture.md", ("docs/architecture.md",)),
 ]
 #: Repository files the docs link to, and where they are in the site.
 LINKS = {
@@ -45,6 +46,7 @@ LINKS = {
     "benchmarks/README.md": "benchmarks.md",
     "docs/upgrade.md": "upgrade.md",
     "reports/upgrade.md": "upgrade.md",
+    "docs/architecture.md": "architecture.md",
 }
 #: The contract's tables are wide: the page takes the window's width, shapes stay on one line.
 WIDE_CSS = """.md-grid { max-width: 100%; }
