@@ -40,18 +40,24 @@ TRAINING_CALLS = 4
 
 @relation("training_calls_differ", extra_calls=True)
 def training_calls_differ(ctx: RelationContext) -> list[str]:
-    """Training calls draw new dropout masks: of four, some differ from the first."""
+    """Training calls draw new dropout masks: of four, some differ from the first. In bits:
+    under bfloat16 the case's tolerance (0.06) is larger than what recurrent dropout moves in a
+    few steps of a small layer (seen with GRU, recurrent_dropout=0.5, mixed_bfloat16)."""
     twin = _twin(ctx)
     first = flatten(twin.call({}, training=True))[0]
     for _ in range(TRAINING_CALLS - 1):
-        if not ctx.differ(first, flatten(twin.call({}, training=True))[0], ""):
+        other = flatten(twin.call({}, training=True))[0]
+        if first.shape != other.shape or not np.array_equal(first, other):
             return []
     return [f"{TRAINING_CALLS} training=True calls: all equal, dropout must draw new masks"]
 
 
 @relation("training_stays_bounded", extra_calls=True)
 def training_stays_bounded(ctx: RelationContext) -> list[str]:
-    """In training, over T = 24 steps, the output stays within [-1, 1] (tanh), call after call."""
+    """In training, over T = 24 steps, the output stays within [-1, 1] (tanh), call after call;
+    within [-2, 2] where Bidirectional sums its two directions (merge_mode='sum'). Declared
+    only where the activation is bounded (the rows: not for activation='relu')."""
+    bound = 2.0 if ctx.args.get("merge_mode") == "sum" else 1.0
     twin = _twin(ctx)
     x = twin.inputs.x
     rng = np.random.default_rng(20276)
@@ -61,8 +67,8 @@ def training_stays_bounded(ctx: RelationContext) -> list[str]:
     for call in range(LONG_CALLS):
         out = flatten(twin.call_layer(layer, long_x, training=True))[0]
         peak = float(np.max(np.abs(out))) if out.size else 0.0
-        if not np.isfinite(peak) or peak > 1.0 + ctx.tolerance:
-            problems.append(f"training call {call + 1} on T={LONG_T}: max |output| {peak:.3g} > 1")
+        if not np.isfinite(peak) or peak > bound + ctx.tolerance:
+            problems.append(f"training call {call + 1} on T={LONG_T}: max |output| {peak:.3g} > {bound:g}")
     return problems
 
 
