@@ -176,6 +176,17 @@ def _triple_fault(layer: Any, out: Any) -> Any:
     return keras.ops.cast(out, "float32")
 
 
+def _bias_free_triple_fault(layer: Any, out: Any) -> Any:
+    """GRU, stateful, without bias, mixed_bfloat16: the state comes back as float32. (The
+    issue's example, stateful + go_backwards + mixed_bfloat16, is also in a product table since
+    spec/_recurrent.yaml's stateful_dtype table crosses stateful with the dtypes.)"""
+    if not (layer.stateful and not layer.use_bias and layer.dtype_policy.name == "mixed_bfloat16"):
+        return out
+    if isinstance(out, (tuple, list)):
+        return (out[0], *(keras.ops.cast(state, "float32") for state in out[1:]))
+    return keras.ops.cast(out, "float32")
+
+
 def _copy_spec(project: SpecProject) -> None:
     shutil.copytree(SPEC, project.root / "spec", dirs_exist_ok=True)
 
@@ -201,14 +212,14 @@ def test_a_fault_in_one_triple_is_caught_by_the_exhaustive_run(
 ) -> None:
     _copy_spec(project)
     table = load_table(project.root / "spec" / "gru.yaml", keras_layer_registry())
-    triple = {"stateful": True, "go_backwards": True, "dtype": "mixed_bfloat16"}
+    triple = {"stateful": True, "use_bias": False, "dtype": "mixed_bfloat16"}
     products = [c for c in table.combinations if c.table not in ("pairs", "triples")]
     assert not [c for c in products if all(c.values[a] == v for a, v in triple.items())]  # no product has it
-    _wrap(monkeypatch, keras.layers.GRU, _triple_fault)
+    _wrap(monkeypatch, keras.layers.GRU, _bias_free_triple_fault)
     broken = outcomes_of(project.run("spec/gru.yaml", "--rnnspec-depth=exhaustive", "-k", "triples"))
     failed = sorted(name for name, outcome in broken.items() if outcome == "failed")
     assert failed, broken
-    assert all("stateful" in n and "backwards" in n and "dtype=mixed_bfloat16" in n for n in failed), failed
+    assert all("stateful" in n and "use_bias=false" in n and "dtype=mixed_bfloat16" in n for n in failed), failed
 
 
 HUNTED = """\

@@ -279,7 +279,8 @@ def test_a_baseline_from_an_incomplete_run_says_so(slow: SpecProject) -> None:
 
     slow.write("slow.yaml", SLOW_SPEC.replace(tables, quick))
     second = slow.run(f"--rnnspec-baseline={record}")
-    second.assert_outcomes(passed=6)
+    outcomes = second.parseoutcomes()  # SlowRNN has no reference: its cases pass "numbers unchecked"
+    assert (outcomes.get("passed"), outcomes.get("numbers_unchecked"), outcomes.get("failed")) == (2, 4, None)
     second.stdout.fnmatch_lines(
         [
             "baseline *base.json (*): 4 cases compared, 0 changed, 2 new, 0 not run here",

@@ -213,11 +213,11 @@ def fill_holes(original: Any, self: Any, x: Any, initial_state: Any, mask: Any, 
     Padding at either end stays masked, so only a mask with holes shows the fault.
     """
     if mask is not None:
-        valid = keras.ops.convert_to_numpy(mask).astype(bool)
-        steps = np.arange(valid.shape[1])
-        first = np.where(valid.any(axis=1), valid.argmax(axis=1), valid.shape[1])
-        last = np.where(valid.any(axis=1), valid.shape[1] - 1 - valid[:, ::-1].argmax(axis=1), -1)
-        mask = keras.ops.convert_to_tensor((steps >= first[:, None]) & (steps <= last[:, None]))
+        # in keras.ops, not NumPy: the call-mode relations run it symbolically and compiled too
+        valid = keras.ops.cast(mask, "int32")
+        from_first = keras.ops.cumsum(valid, axis=1) > 0  # at or after the first valid step
+        to_last = keras.ops.flip(keras.ops.cumsum(keras.ops.flip(valid, axis=1), axis=1), axis=1) > 0
+        mask = keras.ops.logical_and(from_first, to_last)
     return original(self, x, initial_state, mask, training)
 
 
