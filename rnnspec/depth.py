@@ -15,13 +15,13 @@ axis; one written in a table or its fragment must name a cross axis.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
 from rnnspec import DEPTHS
 from rnnspec.case import Expectation
+from rnnspec.errors import did_you_mean
 from rnnspec.inherit import from_suite
 from rnnspec.relations import EXTRA_CALLS
 from rnnspec.rules import matches
@@ -129,12 +129,11 @@ def check_standard(doc: LineDict, defaults: Mapping[str, Any]) -> list[Problem]:
             )
         for table in crossed_in:
             if table not in tables:
-                close = difflib.get_close_matches(str(table), list(tables), n=1)
                 problems.append(
                     (
                         line,
                         f"standard names table {table!r}, which the file does not declare",
-                        f"did you mean {close[0]!r}?" if close else "",
+                        did_you_mean(table, tables),
                     )
                 )
     return problems
@@ -153,12 +152,11 @@ def check_extra_calls(
     for axis, value in when.items():
         line = when.line_of(axis)
         if axis not in taken:
-            close = difflib.get_close_matches(axis, list(taken), n=1)
             problems.append(
                 (
                     line,
                     f"standard: extra_calls names {axis!r}, which is not an axis of this file",
-                    f"did you mean {close[0]!r}?" if close else "name an axis under defaults, cross or tables",
+                    did_you_mean(axis, taken, "name an axis under defaults, cross or tables"),
                 )
             )
         elif not any(matches({axis: value}, {axis: v}) for v in taken[axis]):

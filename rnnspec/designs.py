@@ -14,7 +14,6 @@ No Keras here: reading a table imports none.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import json
@@ -27,6 +26,7 @@ from typing import Any
 
 from covertable import make, sorters
 
+from rnnspec.errors import did_you_mean
 from rnnspec.inherit import from_suite
 from rnnspec.rules import matches
 from rnnspec.yamlload import LineDict
@@ -238,23 +238,21 @@ def check_cover(doc: LineDict, defaults: Mapping[str, Any]) -> list[Problem]:
     if "tables" in cover and not from_suite(cover.line_of("tables")):
         for table in cover["tables"]:
             if table not in tables:
-                close = difflib.get_close_matches(str(table), list(tables), n=1)
                 problems.append(
                     (
                         cover.line_of("tables"),
                         f"cover: tables names table {table!r}, which the file does not declare",
-                        f"did you mean {close[0]!r}?" if close else "",
+                        did_you_mean(table, tables),
                     )
                 )
     named = [*cover.get("values", {})] + [axis for entry in cover.get("exclude", []) for axis in entry]
     for axis in dict.fromkeys(named):
         if axis not in defaults:
-            close = difflib.get_close_matches(axis, sorted(defaults), n=1)
             problems.append(
                 (
                     line,
                     f"cover names unknown axis {axis!r}",
-                    f"did you mean {close[0]!r}?" if close else "declare the axis with a default under defaults",
+                    did_you_mean(axis, sorted(defaults), "declare the axis with a default under defaults"),
                 )
             )
     return problems

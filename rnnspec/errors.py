@@ -6,6 +6,8 @@ wrote the table can jump to it, the way tavern reports its YAML tests.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -13,6 +15,13 @@ def located(line: int, path: Path) -> str:
     """``file:line`` for a line read from a table (``path``) or from a file it inherits from
     (a rnnspec.yamlload.Loc knows its file)."""
     return f"{Path(getattr(line, 'path', None) or path).name}:{int(line)}"
+
+
+def did_you_mean(word: object, known: Iterable[str], otherwise: str = "") -> str:
+    """The hint for an unknown name: the closest known one, else OTHERWISE. Every "did you
+    mean" of the tables, the suite, the depth policy, the designs and `rnnspec show` is this."""
+    close = difflib.get_close_matches(str(word), list(known), n=1)
+    return f"did you mean {close[0]!r}?" if close else otherwise
 
 
 class SpecError(Exception):

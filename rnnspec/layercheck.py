@@ -7,11 +7,10 @@ without importing Keras; the caller that has Keras runs this after it.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, cast
 
 from rnnspec.case import SpecTable
-from rnnspec.errors import SpecError
+from rnnspec.errors import SpecError, did_you_mean
 from rnnspec.nodes import walk
 from rnnspec.registry import LayerRegistry, accepted_arguments
 from rnnspec.templates import REF
@@ -25,11 +24,8 @@ def check_layers(table: SpecTable, registry: LayerRegistry) -> list[SpecError]:
     def check(name: Any, node: LineDict, line: int) -> None:
         cls = registry.get(name) if isinstance(name, str) else None
         if cls is None:
-            close = difflib.get_close_matches(str(name), registry.names(), n=1)
-            hint = (
-                f"did you mean {close[0]!r}?"
-                if close
-                else "register custom classes with the pytest_rnnspec_register_layers hook"
+            hint = did_you_mean(
+                name, registry.names(), "register custom classes with the pytest_rnnspec_register_layers hook"
             )
             errors.append(SpecError(table.path, line, f"unknown layer {name!r}", hint))
             return
@@ -39,13 +35,12 @@ def check_layers(table: SpecTable, registry: LayerRegistry) -> list[SpecError]:
             if arg in table.missing_args:
                 continue  # declared absent in this release: dropped or not applicable per case
             if accepted is not None and arg not in accepted:
-                close = difflib.get_close_matches(arg, sorted(accepted), n=1)
                 errors.append(
                     SpecError(
                         table.path,
                         args.line_of(arg),
                         f"{name} has no argument {arg!r}",
-                        f"did you mean {close[0]!r}?" if close else "",
+                        did_you_mean(arg, sorted(accepted)),
                     )
                 )
 

@@ -13,7 +13,6 @@ records (``reports/compat/*.json``) show a different answer. Nothing here import
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import yaml
 
 from rnnspec import DEVICES, is_table_file
 from rnnspec.case import Case, SpecTable, value_text, values_text
+from rnnspec.errors import did_you_mean as close_hint
 from rnnspec.expand import expand, xfail_for
 from rnnspec.findings import elsewhere
 from rnnspec.installed import installed_versions
@@ -76,9 +76,8 @@ def parse_query(text: str) -> Query:
 
 
 def did_you_mean(word: str, known: Sequence[str]) -> str:
-    """The hint the tables give for an unknown name (rnnspec/table.py says it the same way)."""
-    close = difflib.get_close_matches(word, list(known), n=1)
-    return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(known))}"
+    """The hint the tables give for an unknown name, with the known names when none is close."""
+    return close_hint(word, known, f"known: {', '.join(sorted(known))}")
 
 
 def _title_and_class(path: Path) -> tuple[str | None, str | None]:

@@ -8,14 +8,13 @@ reports it, at the suite's line. The folder is read once per process and content
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from pathlib import Path
 
 from rnnspec import SUITE_FILE, is_table_file
 from rnnspec.case import SPECIAL_AXES
 from rnnspec.depth import EXTRA_CALLS_KEY
-from rnnspec.errors import SpecError
+from rnnspec.errors import SpecError, did_you_mean
 from rnnspec.inherit import load_document
 from rnnspec.yamlload import LineDict, load_spec_yaml
 
@@ -61,14 +60,13 @@ def _suite_problems(folder: Path, _signature: tuple[tuple[str, int, int], ...]) 
     problems = []
     for line, axis, known in named:
         if axis not in known:
-            close = difflib.get_close_matches(axis, sorted(known), n=1)
             what = "a cross axis of" if known is crossed else "an axis of"
             problems.append(
                 SpecError(
                     suite_path,
                     line,
                     f"the suite names {axis!r}, which is not {what} any table beside it",
-                    f"did you mean {close[0]!r}?" if close else "",
+                    did_you_mean(axis, sorted(known)),
                 )
             )
     return tuple(problems)

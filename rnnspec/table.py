@@ -15,7 +15,6 @@ method, and splitting them over modules would pass the same five pieces of state
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 from collections.abc import Mapping
@@ -39,7 +38,7 @@ from rnnspec.depth import (
     without_extra_calls,
 )
 from rnnspec.designs import Design, check_cover, file_designs
-from rnnspec.errors import SpecError, SpecErrors
+from rnnspec.errors import SpecError, SpecErrors, did_you_mean
 from rnnspec.inherit import from_suite, load_document
 from rnnspec.masks import MASK_VALUES
 from rnnspec.nodes import walk
@@ -163,8 +162,7 @@ class _Compiler:
             self.err(line, f"malformed shape expression in {key}: {exc}")
             return None
         for symbol in sorted(structure_symbols(structure) - set(self.sizes)):
-            close = difflib.get_close_matches(symbol, list(self.sizes), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known symbols: {', '.join(sorted(self.sizes))}"
+            hint = did_you_mean(symbol, self.sizes, f"known symbols: {', '.join(sorted(self.sizes))}")
             self.err(line, f"unknown symbol {symbol!r} in {key}", hint)
         return structure
 
@@ -216,8 +214,7 @@ class _Compiler:
             states = self._structure("states", row) if "states" in row else None
             for name in [*row.get("relations", []), *(d["relation"] for d in row.get("deviations", []))]:
                 if name not in RELATIONS:
-                    close = difflib.get_close_matches(name, list(RELATIONS), n=1)
-                    hint = f"did you mean {close[0]!r}?" if close else f"known relations: {', '.join(RELATIONS)}"
+                    hint = did_you_mean(name, RELATIONS, f"known relations: {', '.join(RELATIONS)}")
                     self.err(row.line_of("relations"), f"unknown relation {name!r}", hint)
             for arg, value in row.get("layer_defaults", {}).items():
                 if arg.endswith("activation") and value not in ACTIVATIONS:
@@ -283,8 +280,7 @@ class _Compiler:
         for name, line, axes in table_axes(self.doc):
             for axis in axes:
                 if axis not in self.defaults:
-                    close = difflib.get_close_matches(axis, sorted(self.defaults), n=1)
-                    hint = f"did you mean {close[0]!r}?" if close else "declare the axis with a default under defaults"
+                    hint = did_you_mean(axis, sorted(self.defaults), "declare the axis with a default under defaults")
                     self.err(line, f"table {name!r} varies unknown axis {axis!r}", hint)
             for value in axes.get("mask", []):
                 if value not in MASK_VALUES:
