@@ -25,6 +25,11 @@ TABLE_SUFFIXES = (".yaml", ".yml")
 #: The file of a folder of tables that every table in it inherits (rnnspec/inherit.py).
 SUITE_FILE = "_suite.yaml"
 
+#: How the symbolic call-mode relation (rnnspec/callmodes.py) says what the call on
+#: ``keras.Input`` returned where that differs from the row: contract.md (rnnspec/reports.py,
+#: which imports only the standard library) shows it beside the eager structure.
+SYMBOLIC_RETURNED = "on keras.Input returned "
+
 
 def is_table_file(path: PurePath) -> bool:
     """Whether rnnspec collects cases from this file: YAML, and not a suite or a fragment

@@ -25,9 +25,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rnnspec import SYMBOLIC_RETURNED
 from rnnspec.calls import is_stateful
 from rnnspec.relations import RelationContext, compare_all, relation, twin_of
-from rnnspec.structure import Actual, Shape, Structure, TensorInfo, compare, describe
+from rnnspec.structure import Actual, Shape, Structure, TensorInfo, compare, describe, format_actual
 
 #: Stands for an unknown batch size in a symbolic shape, so that the table's row (whose
 #: dimensions are integers) is evaluated and compared as for the eager call.
@@ -123,7 +124,10 @@ def symbolic_matches_returns(ctx: RelationContext) -> list[str]:
     problems: list[str] = []
     for batch in batches:
         out = modelcalls.symbolic_call(twin.build({}), twin.inputs, batch, twin.device)
-        problems += row_problems(ctx, describe(out), f"on keras.Input with batch {batch}", batch)
+        found = row_problems(ctx, describe(out), f"on keras.Input with batch {batch}", batch)
+        if found and not any(p.startswith(SYMBOLIC_RETURNED) for p in problems):
+            problems.append(f"{SYMBOLIC_RETURNED}{format_actual(describe(out))} (batch {batch})")
+        problems += found
         try:
             shapes = twin.build({}).compute_output_shape((batch, *twin.inputs.x.shape[1:]))
         except NotImplementedError:

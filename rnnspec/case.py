@@ -66,7 +66,7 @@ class Combination:
     varied: tuple[str, ...]  # the axes this table crosses, in order
     expectation: Expectation
     standard: bool  # taken by the default depth
-    extra_calls_here: bool  # the default depth runs its extra-call relations here
+    extra_calls_here: frozenset[str]  # the extra-call relations the default depth runs here
     node: Mapping[str, Any]  # the build template resolved, as this release can build it
     not_applicable: str | None  # why this release cannot build it
 
@@ -145,7 +145,8 @@ class Case:
     tolerance: float
     xfail: XFail | None
     # Relations the rows name here that this depth leaves to --rnnspec-depth=exhaustive
-    # (the file's ``standard: {extra_calls: ...}``); they are not in ``expectation``.
+    # (the file's ``standard: {extra_calls_per_file: N, extra_calls: ...}``); they are not in
+    # ``expectation``.
     deferred: tuple[str, ...] = ()
 
     # --- the table's, for every case of it -------------------------------------------------

@@ -5,9 +5,14 @@ default, ``standard``, narrows two ways, both data in the file (or its suite):
 
 - ``standard: {axis: [tables]}``: a cross axis is crossed only with the named tables;
   elsewhere it keeps its default, unless the table varies the axis itself;
-- ``standard: {extra_calls: {axis: value}}``: the relations that make calls no case makes
-  (rnnspec.relations.EXTRA_CALLS) run only where those values hold (``{}``: everywhere);
-  elsewhere they are left to exhaustive (a case lists them as ``deferred``).
+- ``standard: {extra_calls_per_file: N, extra_calls: {axis: value}}``: each relation that
+  makes calls no case makes (rnnspec.relations.EXTRA_CALLS) runs on the first N cases of the
+  file that name it, taken first where the ``extra_calls`` values hold (the layer returns every
+  tensor such a relation compares there), then anywhere; elsewhere it is left to exhaustive (a
+  case lists it as ``deferred``). Those relations cost 0.2-0.5 s a case against 0.05 s for a
+  case (``benchmarks/relation_cost.py``): a price per file keeps the default run fast while
+  every relation still runs on every file that names it. Without ``extra_calls_per_file`` they
+  run on every case where the values hold.
 
 A narrowing written in the suite (spec/_suite.yaml) applies to the tables that cross its
 axis; one written in a table or its fragment must name a cross axis.
@@ -15,20 +20,22 @@ axis; one written in a table or its fragment must name a cross axis.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from rnnspec import DEPTHS
-from rnnspec.case import Expectation
+from rnnspec.case import Combination, Expectation
 from rnnspec.errors import did_you_mean
 from rnnspec.inherit import from_suite
 from rnnspec.relations import EXTRA_CALLS
 from rnnspec.rules import matches
 from rnnspec.yamlload import LineDict
 
-#: The key of ``standard`` that is not a cross axis: where extra-call relations run.
+#: The keys of ``standard`` that are not cross axes: where extra-call relations run, and how often.
 EXTRA_CALLS_KEY = "extra_calls"
+PER_FILE_KEY = "extra_calls_per_file"
+NOT_AXES = (EXTRA_CALLS_KEY, PER_FILE_KEY)
 
 Problem = tuple[int, str, str]  # line, message, hint
 
@@ -45,7 +52,7 @@ def narrowed_axes(doc: LineDict) -> dict[str, list[str]]:
     return {
         axis: tables
         for axis, tables in standard.items()
-        if axis != EXTRA_CALLS_KEY and (axis in cross or not from_suite(standard.line_of(axis)))
+        if axis not in NOT_AXES and (axis in cross or not from_suite(standard.line_of(axis)))
     }
 
 
@@ -93,19 +100,67 @@ def in_standard(values: Mapping[str, Any], standard: Mapping[str, list[Any]]) ->
     return all(matches({axis: allowed}, values) for axis, allowed in standard.items())
 
 
-def without_extra_calls(expectation: Expectation) -> tuple[Expectation, tuple[str, ...]]:
+def extra_call_names(expectation: Expectation) -> tuple[str, ...]:
+    """The relations (held or deviating) that make extra calls, in row order."""
+    names = [name for name in expectation.relations if name in EXTRA_CALLS]
+    names += [d.relation for d in expectation.deviations if d.relation in EXTRA_CALLS]
+    return tuple(dict.fromkeys(names))
+
+
+def without_extra_calls(
+    expectation: Expectation, keep: frozenset[str] = frozenset()
+) -> tuple[Expectation, tuple[str, ...]]:
     """The expectation without the relations (held or deviating) that make extra calls,
-    and their names."""
-    deferred = [name for name in expectation.relations if name in EXTRA_CALLS]
-    deferred += [d.relation for d in expectation.deviations if d.relation in EXTRA_CALLS]
+    except those in ``keep``, and the names of those it left out."""
+    deferred = tuple(name for name in extra_call_names(expectation) if name not in keep)
     if not deferred:
         return expectation, ()
     kept = replace(
         expectation,
-        relations=tuple(name for name in expectation.relations if name not in EXTRA_CALLS),
-        deviations=tuple(d for d in expectation.deviations if d.relation not in EXTRA_CALLS),
+        relations=tuple(name for name in expectation.relations if name not in deferred),
+        deviations=tuple(d for d in expectation.deviations if d.relation not in deferred),
     )
-    return kept, tuple(dict.fromkeys(deferred))
+    return kept, deferred
+
+
+def extra_calls_chosen(
+    candidates: Sequence[tuple[bool, Mapping[str, Any], Expectation]],
+    prefer: Mapping[str, Any] | None,
+    budget: int | None,
+) -> list[frozenset[str]]:
+    """For each combination (taken by the default depth?, its values, its expectation), the
+    extra-call relations the default depth runs on it: each relation on the first ``budget``
+    combinations that name it where ``prefer`` holds, and where it holds on none of them, on
+    the first ``budget`` that name it at all. Deterministic: file order decides."""
+    chosen: list[set[str]] = [set() for _ in candidates]
+    counts: dict[str, int] = {}
+    for preferred_pass in (True, False):
+        ran_before = dict(counts)
+        for index, (standard, values, expectation) in enumerate(candidates):
+            if not standard:
+                continue
+            if preferred_pass and prefer is not None and not matches(prefer, values):
+                continue
+            for name in extra_call_names(expectation):
+                if name in chosen[index] or (not preferred_pass and ran_before.get(name)):
+                    continue
+                if budget is None and not preferred_pass:
+                    continue  # no budget: only where the values hold, as the rows say
+                if budget is None or counts.get(name, 0) < budget:
+                    chosen[index].add(name)
+                    counts[name] = counts.get(name, 0) + 1
+    return [frozenset(names) for names in chosen]
+
+
+def with_extra_calls(
+    combinations: Sequence[Combination], prefer: Mapping[str, Any] | None, budget: int | None
+) -> tuple[Combination, ...]:
+    """The combinations, each with the extra-call relations the default depth runs on it.
+    Without ``standard: extra_calls`` at all, every relation runs everywhere."""
+    if prefer is None and budget is None:
+        return tuple(replace(c, extra_calls_here=frozenset(extra_call_names(c.expectation))) for c in combinations)
+    chosen = extra_calls_chosen([(c.standard, c.values, c.expectation) for c in combinations], prefer, budget)
+    return tuple(replace(c, extra_calls_here=names) for c, names in zip(combinations, chosen, strict=True))
 
 
 def check_standard(doc: LineDict, defaults: Mapping[str, Any]) -> list[Problem]:

@@ -2,7 +2,7 @@
 
 Everything that can be wrong with a table was found when it was compiled (rnnspec/table.py);
 here the default depth takes the combinations its ``standard`` narrowing keeps and defers the
-relations that make extra calls where ``extra_calls`` does not hold (rnnspec/depth.py), and
+relations that make extra calls except on the cases chosen for them (rnnspec/depth.py), and
 each device gets its tolerance and expected failure.
 """
 
@@ -42,8 +42,8 @@ def _case(table: SpecTable, combination: Combination, device: str, index: int, d
     expectation = combination.expectation
     deferred: tuple[str, ...] = ()
     # An expected failure keeps every relation: it may be what fails there.
-    if defer and not combination.extra_calls_here and xfail is None:
-        expectation, deferred = without_extra_calls(expectation)
+    if defer and xfail is None:
+        expectation, deferred = without_extra_calls(expectation, keep=combination.extra_calls_here)
     return Case(
         spec=table,
         combination=combination,

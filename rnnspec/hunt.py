@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from rnnspec.case import Case, Combination, SpecTable, value_text
-from rnnspec.depth import table_axes
+from rnnspec.depth import extra_call_names, table_axes
 from rnnspec.designs import design_axes
 from rnnspec.errors import SpecErrors
 from rnnspec.expand import xfail_for
@@ -89,8 +89,16 @@ def case_for(table: SpecTable, drawn: Mapping[str, Any], device: str) -> Case:
     node, not_applicable = buildable_node(table.template, values, sizes, table.defaults, table.missing_args)
     varied = tuple(a for a in drawn if a not in SIZE_VALUES)
     combination = Combination(
-        "hunt", table.document.line, values, varied, expectation, False, True, node, not_applicable
-    )
+        "hunt",
+        table.document.line,
+        values,
+        varied,
+        expectation,
+        False,
+        frozenset(extra_call_names(expectation)),
+        node,
+        not_applicable,
+    )  # the hunt checks every relation, those that make extra calls included
     return Case(
         spec=spec,
         combination=combination,

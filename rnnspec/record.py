@@ -67,6 +67,7 @@ class CaseRecord(TypedDict, total=False):
     timings: dict[str, float]  # seconds per phase of the run
     problems: list[str]  # how the returns differ from the table
     relation_failures: dict[str, list[str]]  # relation -> why it does not hold
+    deviation_findings: dict[str, list[str]]  # documented deviation -> what it found
     error: str | None  # the exception the call raised, or why the case has no result
     max_error: float | None  # largest |layer - reference| over every returned tensor
     reference: str  # what the NumPy reference found ("not run" when it has none)
@@ -140,5 +141,6 @@ def add_outcome(record: CaseRecord, outcome: Outcome, tolerance: float) -> None:
     record["max_error"] = outcome.max_error
     record["reference"] = outcome.reference
     record["deviations"] = outcome.deviations
+    record["deviation_findings"] = outcome.deviation_findings
     record["numbers"] = outcome.values
     record["tolerance"] = tolerance

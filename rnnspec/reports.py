@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from rnnspec import SYMBOLIC_RETURNED
 from rnnspec.journal import incomplete_text
 from rnnspec.results import ResultsFormatError, check_format, tagged
 from rnnspec.status import XFAILED
@@ -196,6 +197,9 @@ def render_contract(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
                 shapes = record["expected"]
                 if actuals and actuals != {record["expected"]}:
                     shapes += " — got " + " / ".join(sorted(actuals))
+                symbolic = symbolic_structure(by_case[record["case_key"]].values())
+                if symbolic:
+                    shapes += " — symbolic: " + symbolic
                 arity = record.get("arity") if record.get("arity") is not None else record["expected_arity"]
                 errors = [
                     r["max_error"] for r in by_case[record["case_key"]].values() if r.get("max_error") is not None
@@ -252,6 +256,21 @@ CALL_MODES = {
     "jit_compiled_matches_eager": "jit",
     "saved_matches_eager": "saved",
 }
+
+
+def symbolic_structure(records: Iterable[Mapping[str, Any]]) -> str | None:
+    """What the call on ``keras.Input`` returned, where it differs from the row (and so from
+    the eager call, which matched it): from the symbolic relation's findings, documented
+    deviation or failure, on any device."""
+    for record in records:
+        found = [
+            *record.get("deviation_findings", {}).get("symbolic_matches_returns", []),
+            *record.get("relation_failures", {}).get("symbolic_matches_returns", []),
+        ]
+        for text in found:
+            if isinstance(text, str) and text.startswith(SYMBOLIC_RETURNED):
+                return text[len(SYMBOLIC_RETURNED) :]
+    return None
 
 
 def call_modes(record: Mapping[str, Any]) -> str:

@@ -78,6 +78,7 @@ class Outcome:
     timings: dict[str, float]
     error: str | None = None
     deviations: list[str] = field(default_factory=list)
+    deviation_findings: dict[str, list[str]] = field(default_factory=dict)  # what each documented deviation found
     max_error: float | None = None  # largest |layer - reference| over every returned tensor
     reference: str = "not run"
     values: dict[str, list[Any]] | None = None  # rounded actual and reference values, when the table asks
@@ -135,6 +136,7 @@ def run_case(case: Case, registry: LayerRegistry, device: str, memo: CallMemo | 
     structure_ok = not problems
     relation_failures: dict[str, list[str]] = {}
     deviations_seen: list[str] = []
+    deviation_findings: dict[str, list[str]] = {}
     check = ReferenceCheck(not_checked="not compared: the structure differs")
     values = to_numpy(outputs)  # once: the reference, the relations, the memo and baselines read it
     if structure_ok:
@@ -153,6 +155,7 @@ def run_case(case: Case, registry: LayerRegistry, device: str, memo: CallMemo | 
         for deviation in exp.deviations:
             if deviation.relation in broken:
                 deviations_seen.append(deviation.relation)
+                deviation_findings[deviation.relation] = broken[deviation.relation]
             else:
                 problems.append(
                     f"documented deviation gone: {deviation.relation} now holds "
@@ -168,6 +171,7 @@ def run_case(case: Case, registry: LayerRegistry, device: str, memo: CallMemo | 
         placed_on(first_tensor(outputs)),
         timings,
         deviations=deviations_seen,
+        deviation_findings=deviation_findings,
         max_error=check.max_error,
         reference=check.not_checked or "checked",
         values=rounded_values(values, check) if case.show_values else None,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rnnspec import SUITE_FILE, is_table_file
 from rnnspec.case import SPECIAL_AXES
-from rnnspec.depth import EXTRA_CALLS_KEY
+from rnnspec.depth import EXTRA_CALLS_KEY, NOT_AXES
 from rnnspec.errors import SpecError, did_you_mean
 from rnnspec.inherit import load_document
 from rnnspec.yamlload import LineDict, load_spec_yaml
@@ -51,7 +51,7 @@ def _suite_problems(folder: Path, _signature: tuple[tuple[str, int, int], ...]) 
     named: list[tuple[int, str, set[str]]] = []
     standard = suite.get("standard", LineDict())
     if isinstance(standard, LineDict):
-        named += [(standard.line_of(axis), axis, crossed) for axis in standard if axis != EXTRA_CALLS_KEY]
+        named += [(standard.line_of(axis), axis, crossed) for axis in standard if axis not in NOT_AXES]
         extra = standard.get(EXTRA_CALLS_KEY, LineDict())
         named += [(extra.line_of(axis), axis, axes) for axis in extra] if isinstance(extra, LineDict) else []
     for row in suite.get("expect", []):

@@ -28,6 +28,7 @@ from rnnspec import (
 from rnnspec.case import SPECIAL_AXES, Combination, SpecTable, case_flags
 from rnnspec.depth import (
     EXTRA_CALLS_KEY,
+    PER_FILE_KEY,
     check_extra_calls,
     check_standard,
     extra_calls_when,
@@ -35,6 +36,7 @@ from rnnspec.depth import (
     narrowed_axes,
     standard_axes,
     table_axes,
+    with_extra_calls,
     without_extra_calls,
 )
 from rnnspec.designs import Design, check_cover, file_designs
@@ -44,7 +46,7 @@ from rnnspec.masks import MASK_VALUES
 from rnnspec.nodes import walk
 from rnnspec.reference import ACTIVATIONS
 from rnnspec.relations import RELATIONS
-from rnnspec.rules import Row, RowProblem, expectation, matches
+from rnnspec.rules import Row, RowProblem, expectation
 from rnnspec.structure import Shape, Structure, StructureSyntaxError, parse_structure, structure_symbols
 from rnnspec.suite import suite_problems
 from rnnspec.templates import REF, build_text, buildable_node
@@ -124,10 +126,12 @@ class _Compiler:
         standard = self._standard_axes()
         self.designs = self._designs()
         extra_when = extra_calls_when(doc, self.defaults)
-        combinations = self._combinations(rows, states, missing_args, standard, extra_when) if not self.errors else ()
+        budget = self._per_file_budget()
+        combinations = self._combinations(rows, states, missing_args, standard) if not self.errors else ()
+        combinations = with_extra_calls(combinations, extra_when, budget)
         # extra_calls is checked against a sound narrowing and complete combinations only
         if extra_when is not None and len(self.errors) == errors_before:
-            self._check_extra_calls(combinations, standard, extra_when)
+            self._check_extra_calls(combinations, standard, extra_when, budget)
         if self.errors:
             raise SpecErrors(self.errors)
         return SpecTable(
@@ -303,6 +307,18 @@ class _Compiler:
         line = self.doc.line_of("cover")
         return file_designs(cover, line, self.defaults, [axes for _name, _line, axes in table_axes(self.doc)])
 
+    def _per_file_budget(self) -> int | None:
+        standard = self.doc.get("standard", LineDict())
+        value = standard.get(PER_FILE_KEY) if isinstance(standard, LineDict) else None
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            self.err(
+                standard.line_of(PER_FILE_KEY),
+                f"standard: {PER_FILE_KEY} must be a whole number of cases, 1 or more, not {value!r}",
+                "the default depth runs each extra-call relation on that many cases of the file",
+            )
+            return None
+        return value
+
     def _standard_axes(self) -> dict[str, dict[str, list[Any]]]:
         """Each table's axes at the default depth."""
         narrowed = narrowed_axes(self.doc)
@@ -318,7 +334,6 @@ class _Compiler:
         states: Structure | None,
         missing_args: Mapping[str, str],
         standard_by_table: Mapping[str, Mapping[str, list[Any]]],
-        extra_when: Mapping[str, Any] | None,
     ) -> tuple[Combination, ...]:
         out: list[Combination] = []
         kept = self.doc.get("cover", {}).get("tables")
@@ -335,7 +350,6 @@ class _Compiler:
             )
         for table, line, names, combos, standard in sources:
             seen: set[str] = set()
-            generated = table in {d.table for d in self.designs}
             for combo in combos:
                 values = {**self.defaults, **combo}
                 found = expectation(rows, values, states, list(RELATIONS))
@@ -362,8 +376,7 @@ class _Compiler:
                         varied=names,
                         expectation=found,
                         standard=standard is not None and in_standard(values, standard),
-                        # a design is the default depth's coverage: every relation runs on it
-                        extra_calls_here=generated or extra_when is None or matches(extra_when, values),
+                        extra_calls_here=frozenset(),  # chosen for the whole file: with_extra_calls
                         node=node,
                         not_applicable=not_applicable,
                     )
@@ -375,9 +388,11 @@ class _Compiler:
         combinations: tuple[Combination, ...],
         standard_by_table: Mapping[str, Mapping[str, list[Any]]],
         extra_when: LineDict,
+        budget: int | None,
     ) -> None:
-        """``extra_calls`` must name values the default depth takes, and leave every extra-call
-        relation a table names running on one of its cases there."""
+        """``extra_calls`` must name values the default depth takes; without a per-file budget
+        (which falls back to any case), it must leave every extra-call relation a table names
+        running on one of its cases there."""
         standard: LineDict = self.doc["standard"]
         taken: dict[str, list[Any]] = {}
         for axes in standard_by_table.values():
@@ -386,7 +401,7 @@ class _Compiler:
         problems = check_extra_calls(extra_when, self.defaults, taken)
         for line, message, hint in problems:
             self.err(line, message, hint)
-        if problems:
+        if problems or budget is not None:
             return
         named: dict[str, set[str]] = {}
         ran: dict[str, set[str]] = {}
@@ -395,8 +410,7 @@ class _Compiler:
                 continue
             _kept, extra = without_extra_calls(combination.expectation)
             named.setdefault(combination.table, set()).update(extra)
-            if combination.extra_calls_here:
-                ran.setdefault(combination.table, set()).update(extra)
+            ran.setdefault(combination.table, set()).update(combination.extra_calls_here)
         for table, names in named.items():
             for name in sorted(names - ran.get(table, set())):
                 self.err(

@@ -245,3 +245,71 @@ def test_every_shipped_spec_file_reads_at_both_depths() -> None:
             kept = set(case.expectation.relations) | {d.relation for d in case.expectation.deviations}
             assert kept | set(case.deferred) == set(full.relations) | {d.relation for d in full.deviations}
             assert case.expectation.returns_text == full.returns_text
+
+
+# --- extra_calls_per_file: each extra-call relation on N cases of the file -----------------
+
+PER_FILE = NEVER_DROPS.replace(
+    "  extra_calls: {return_state: true}\n", "  extra_calls_per_file: 1\n  extra_calls: {return_state: true}\n"
+)
+
+
+def _runs(cases: list) -> dict[str, list[str]]:
+    """Which cases run each extra-call relation (not deferred), by relation."""
+    out: dict[str, list[str]] = {}
+    for case in cases:
+        ran = set(case.expectation.relations) | {d.relation for d in case.expectation.deviations}
+        for name in sorted(ran & {"dropout_on_in_training", "reset_state_restarts", "zero_initial_state_is_default"}):
+            out.setdefault(name, []).append(case.name)
+    return out
+
+
+def test_a_per_file_budget_runs_each_relation_once_where_extra_calls_holds_first(project: SpecProject) -> None:
+    spec = load_table(project.write("simple_rnn.yaml", PER_FILE), keras_layer_registry())
+    standard = expand(spec, ("cpu",), "standard")
+    # core-state is the first case with return_state: true; the other state case is left out
+    assert _runs(standard) == {
+        "dropout_on_in_training": ["SimpleRNN[core-state-cpu]"],
+        "reset_state_restarts": ["SimpleRNN[core-state-cpu]"],
+    }
+    assert {c.name for c in standard if c.deferred} == {c.name for c in standard} - {"SimpleRNN[core-state-cpu]"}
+    assert all(not c.deferred for c in expand(spec, ("cpu",), "exhaustive"))  # exhaustive runs them all
+
+
+def test_a_per_file_budget_falls_back_to_the_first_case_that_names_the_relation(project: SpecProject) -> None:
+    """A relation named only where extra_calls does not hold still runs once: without a budget
+    that file is an error (test_extra_calls_that_no_case_of_a_table_meets_is_an_error)."""
+    text = PER_FILE.replace("extra_calls: {return_state: true}", "extra_calls: {return_sequences: false}") + (
+        "  - when: {return_sequences: true}\n    relations: [zero_initial_state_is_default]\n"
+    )
+    spec = load_table(project.write("simple_rnn.yaml", text), keras_layer_registry())
+    runs = _runs(expand(spec, ("cpu",), "standard"))
+    assert runs["dropout_on_in_training"] == ["SimpleRNN[core-cpu]"]  # the first with return_sequences false
+    assert runs["zero_initial_state_is_default"] == ["SimpleRNN[sequences-seq-cpu]"]  # the first that names it
+
+
+def test_a_bigger_budget_runs_more_cases(project: SpecProject) -> None:
+    text = PER_FILE.replace("extra_calls_per_file: 1", "extra_calls_per_file: 3")
+    spec = load_table(project.write("simple_rnn.yaml", text), keras_layer_registry())
+    runs = _runs(expand(spec, ("cpu",), "standard"))
+    # every case where extra_calls holds, up to 3; no fallback, since some case there names them
+    assert runs["dropout_on_in_training"] == ["SimpleRNN[core-state-cpu]", "SimpleRNN[sequences-state-seq-cpu]"]
+
+
+@pytest.mark.parametrize("value", ["0", "two", "true", "1.5"])
+def test_a_budget_that_is_not_a_count_is_an_error_at_its_line(project: SpecProject, value: str) -> None:
+    text = PER_FILE.replace("extra_calls_per_file: 1", f"extra_calls_per_file: {value}")
+    with pytest.raises(SpecErrors) as raised:
+        load_table(project.write("simple_rnn.yaml", text), keras_layer_registry())
+    assert {e.line for e in raised.value.errors} == {line_of(text, f"extra_calls_per_file: {value}")}, raised.value
+
+
+def test_every_shipped_file_runs_every_extra_call_relation_it_names_at_the_default_depth() -> None:
+    """Issue 14: at the default depth every relation runs on every file that names it, at least once."""
+    registry = keras_layer_registry()
+    for path in sorted(p for p in ROOT.joinpath("spec").glob("*.yaml") if is_table_file(p)):
+        standard = expand(load_table(path, registry), ("cpu",), "standard")
+        deferred = {name for case in standard for name in case.deferred}
+        ran = {name for case in standard for name in case.expectation.relations}
+        ran |= {d.relation for case in standard for d in case.expectation.deviations}
+        assert deferred <= ran, (path.name, sorted(deferred - ran))

@@ -143,5 +143,5 @@ def pytest_rnnspec_terminal_summary(terminalreporter: Any, records: list[CaseRec
         terminalreporter.write_line(
             f"depth {depth}: {checks} checks of relations that make extra calls, "
             f"on {len(deferred)} of {len(ran)} cases, left to --rnnspec-depth=exhaustive "
-            "(each file's standard: extra_calls says where they run)"
+            "(each file's standard: extra_calls_per_file and extra_calls say where they run)"
         )
