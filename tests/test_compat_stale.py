@@ -99,7 +99,7 @@ def test_the_page_marks_stale_environments_loudly_and_current_ones_not(tmp_path:
     assert "lists them: `other`, `unknown`." in banner
     assert "| `current` |" in page
     assert "| complete | current |" in page
-    assert "| complete | **STALE**: made from other tables (000000000000, now " in page
+    assert "| complete | **STALE**: made from other tables (digest 000000000000) |" in page
     assert "| complete | **STALE**: made from unknown tables (recorded before the table digest) |" in page
 
 
@@ -122,7 +122,7 @@ def test_changing_a_table_makes_its_results_stale(tmp_path: Path, capsys: pytest
     write_env(compat, "current", data)
     assert main(command) == 0
     assert "0 of 1 recorded environments are stale" in capsys.readouterr().out
-    assert "All 1 environments ran the current tables" in render_directory(compat, spec)
+    assert "All 1 environments ran the tables `spec/` holds now." in render_directory(compat, spec)
 
 
 def test_the_committed_page_marks_exactly_the_committed_files_whose_digest_differs() -> None:

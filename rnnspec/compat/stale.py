@@ -22,7 +22,9 @@ def stale_reason(env: Environment, current: str) -> str | None:
     if env.tables_digest is None:
         return "made from unknown tables (recorded before the table digest)"
     if env.tables_digest != current:
-        return f"made from other tables ({short_digest(env.tables_digest)}, now {short_digest(current)})"
+        # not the current digest itself: the page would change with every edit of a table even
+        # where no environment's state changes (it changes when one turns stale, as it must)
+        return f"made from other tables (digest {short_digest(env.tables_digest)})"
     return None
 
 
