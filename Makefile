@@ -48,7 +48,16 @@ lint: $(STAMP)
 clean:
 	rm -rf build site $(VENV)
 
-.PHONY: spec-keys upgrade-page
+.PHONY: spec-keys upgrade-page nightly
+
+## make nightly: move the nightly pins in tox.ini to the newest dated builds on the index
+## (tools/nightly_bump.py), run the nightly environments, and render reports/compat.md
+nightly: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements/matrix-tools.txt
+	$(BIN)/python tools/nightly_bump.py tox.ini
+	@# a difference from the tables fails `condense --strict` after writing: render it anyway
+	-$(BIN)/python -m tox -m nightly
+	$(BIN)/python -m rnnspec.compat render
 
 ## make upgrade-page: reports/upgrade.md, the Keras 2 -> 3 step, from the two baselines in reports/upgrade/
 ## (recorded with --rnnspec-record on `tox -e tf215` and on the pinned stack; tests/test_upgrade.py checks it)

@@ -152,6 +152,8 @@ def report_inputs(
     from rnnspec.findings import elsewhere
 
     out = dict(meta)
+    if isinstance(journal.meta.get("tables_digest"), str):  # taken when the run started
+        out.setdefault("tables_digest", journal.meta["tables_digest"])
     out["spec_errors"] = sorted(set(out.get("spec_errors", [])) | set(journal.spec_errors))
     ending = journal.end or completeness(journal.collected, journal.records, stopped)
     out["completeness"] = ending

@@ -43,6 +43,7 @@ LINKS = {
     "docs/matrix.md": "matrix.md",
     "reports/contract.md": "contract.md",
     "reports/compat.md": "matrix-report.md",
+    "reports/compat-heatmap.png": "compat-heatmap.png",  # the picture compat.md opens with, copied beside it
     "benchmarks/README.md": "benchmarks.md",
     "docs/upgrade.md": "upgrade.md",
     "reports/upgrade.md": "upgrade.md",
@@ -225,9 +226,10 @@ def _matrix_report(reports: Path, docs: Path) -> str:
     pictures = sorted([*reports.glob("compat*.svg"), *reports.glob("compat*.png")])
     for picture in pictures:
         shutil.copy(picture, docs / picture.name)
-    if pictures:
+    shown = [p for p in pictures if f"]({p.name})" not in text]  # those the page does not show itself
+    if shown:
         title, _, rest = text.partition("\n")
-        text = title + "\n\n" + "".join(f"![{p.stem}]({p.name})\n" for p in pictures) + rest
+        text = title + "\n\n" + "".join(f"![{p.stem}]({p.name})\n" for p in shown) + rest
     return text
 
 

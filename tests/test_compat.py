@@ -26,20 +26,25 @@ from rnnspec.compat import (
     condense_file,
     dump_condensed,
     load_directory,
+    load_matrix,
+    read_entries,
     read_manifest,
     render_directory,
+    render_matrix,
     short,
 )
-from rnnspec.compat import pairs as compat_pairs
+from rnnspec.compat import sections as compat_sections
 from rnnspec.compat.__main__ import main
 from rnnspec.compat.compare import structure_change
 from rnnspec.compat.condensed import load_environment
+from rnnspec.compat.heatmap import data_digest, dump_data, png_comment
 from rnnspec.results import FORMAT as RESULTS_FORMAT
 from rnnspec.status import NOT_APPLICABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED_DIR = ROOT / "reports" / "compat"
 COMMITTED_PAGE = ROOT / "reports" / "compat.md"
+COMMITTED_PICTURE = ROOT / "reports" / "compat-heatmap.png"
 
 TUPLE2 = "((2, 5, 4)@float32, (2, 4)@float32)"
 LIST2 = "[(2, 5, 4)@float32, (2, 4)@float32]"
@@ -272,6 +277,19 @@ def test_short_masks_addresses_and_keeps_one_line() -> None:
 # --- render ---------------------------------------------------------------------------------
 
 
+def page_of(compat: Path, spec: Path | None = None) -> str:
+    """The page for COMPAT against the tables under SPEC (default: an empty folder beside it)."""
+    if spec is None:
+        spec = compat.parent / "spec"
+        spec.mkdir(exist_ok=True)
+    return render_directory(compat, spec)
+
+
+def section(page: str, title: str) -> str:
+    """The text of the page's section TITLE (a ### heading), up to the next heading."""
+    return page.split(f"### {title}\n", 1)[1].split("\n#", 1)[0]
+
+
 def test_render_shows_list_versus_tuple_failure_and_not_applicable(tmp_path: Path) -> None:
     compat = tmp_path / "compat"
     write_manifest(compat, "tf215", "tf216")
@@ -280,24 +298,20 @@ def test_render_shows_list_versus_tuple_failure_and_not_applicable(tmp_path: Pat
     old[2].update(status="not_applicable", actual=None, not_applicable="not applicable: no use_cudnn in Keras 2")
     write_env(compat, "tf215", results(old, tensorflow="2.15.1", keras="2.15.0", numpy="1.26.4"))
     write_env(compat, "tf216", results(baseline(), tensorflow="2.16.2", numpy="1.26.4"))
-    page = render_directory(compat)
-
-    assert "Versions: keras 2.15.0 -> 3.15.1; tensorflow 2.15.1 -> 2.16.2." in page
-    # The summary counts passed/failed/not applicable/skipped per table and device.
-    assert "| LSTM | cpu | 1/**1**/1/0 | 3/0/0/0 |" in page
-    assert "| LSTM | gpu | 0/0/0/1 | 0/0/0/1 |" in page
-    # The matrix lists only points that differ, and counts the rest.
-    assert "2 of 4 contract points return the same structure" in page
-    assert "(1 of them skipped everywhere" in page
-    assert "| `LSTM[core-seq-state]` | cpu | **FAIL** A | B | A: `raised TypeError`; B: `" + TUPLE2 + "` |" in page
-    assert "| `LSTM[cudnn-seq-state-use_cudnn=false]` | cpu | n/a | A | A: `" + TUPLE2 + "` |" in page
-    assert "core-seq]`" not in page.split("## Between consecutive")[0]  # identical: counted, not listed
-    # The pair section says what changed, by kind.
-    pair = page.split("### `tf215` -> `tf216`")[1]
-    assert "| status: FAIL -> pass | 1 | LSTM 1 |" in pair
-    assert "| status: n/a -> pass | 1 | LSTM 1 |" in pair
-    assert "**FAIL** `TypeError: cannot unpack`" in pair
-    assert "| n/a -> pass | n/a (not applicable: no use_cudnn in Keras 2) | pass `" in pair
+    page = page_of(compat)
+    # The environments table counts passed/failed/not applicable/skipped and names each base.
+    assert "| `tf215` | - | - | 2.15.1 | 2.15.0 | tensorflow | 1.26.4 | 3.11.7 | - | exhaustive | 1/**1**/1/1 |" in page
+    assert "| `tf216` | - | `tf215` | 2.16.2 | 3.15.1 |" in page
+    status = section(page, "Status")
+    assert "| `tf216` | `tf215` | status: FAIL -> pass | 1 | LSTM 1 | `LSTM[core-seq-state]` cpu |" in status
+    assert (
+        "| `tf216` | `tf215` | status: n/a -> pass | 1 | LSTM 1 | `LSTM[cudnn-seq-state-use_cudnn=false]` cpu |"
+        in status
+    )
+    raising = section(page, "Raising or returning")
+    assert "| `tf216` | `tf215` | returns instead of raising | 1 | LSTM 1 | `LSTM[core-seq-state]` cpu |" in raising
+    assert "core-seq]`" not in page  # the same in both: counted, not listed
+    assert "gpu" not in status + raising  # a point skipped on both sides is no change
 
 
 def test_render_names_container_and_structure_changes(tmp_path: Path) -> None:
@@ -307,26 +321,23 @@ def test_render_names_container_and_structure_changes(tmp_path: Path) -> None:
     old[1].update(actual="(2, 5, 4)@float16", expected="(2, 5, 4)@float16")
     write_env(compat, "keras2", results(old, keras="2.15.0"))
     write_env(compat, "keras3", results(baseline()))
-    pair = render_directory(compat).split("### `keras2` -> `keras3`")[1]
-    assert "| container (list <-> tuple) | 2 | LSTM 2 |" in pair
-    assert "| dtype | 1 | LSTM 1 |" in pair
-    assert f"| `LSTM[core-seq-state]` | cpu | container (list <-> tuple) | pass `{LIST2}` | pass `{TUPLE2}` |" in pair
+    structure = section(page_of(compat), "Returned structure, dtype, container")
+    rows = [line for line in structure.splitlines() if line.startswith("| `keras3`")]
+    assert rows == [
+        "| `keras3` | `keras2` | dtype | 1 | LSTM 1 | `LSTM[core-seq]` cpu |",
+        "| `keras3` | `keras2` | container (list <-> tuple) | 2 | LSTM 2 | "
+        "`LSTM[core-seq-state]` cpu, `LSTM[cudnn-seq-state-use_cudnn=false]` cpu |",
+    ]
 
 
-def test_pair_lists_the_weightiest_changes_first_and_counts_the_rest(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(compat_pairs, "PAIR_ROWS", 2)
+def test_a_row_names_its_first_cases_and_counts_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compat_sections, "ROW_CASES", 1)
     compat = tmp_path / "compat"
     write_manifest(compat, "keras2", "keras3")
-    old = keras2(baseline())
-    old[1].update(status="failed")  # core-seq: a status change, after two container changes in table order
-    write_env(compat, "keras2", results(old, keras="2.15.0"))
+    write_env(compat, "keras2", results(keras2(baseline()), keras="2.15.0"))
     write_env(compat, "keras3", results(baseline()))
-    pair = render_directory(compat).split("### `keras2` -> `keras3`")[1]
-    rows = [line for line in pair.splitlines() if line.startswith("| `LSTM[")]
-    assert [row.split(" | ")[0] for row in rows] == ["| `LSTM[core-seq]`", "| `LSTM[core-seq-state]`"]
-    assert "And 1 more points, counted above and not listed here (container (list <-> tuple) 1)" in pair
+    structure = section(page_of(compat), "Returned structure, dtype, container")
+    assert "| container (list <-> tuple) | 2 | LSTM 2 | `LSTM[core-seq-state]` cpu and 1 more |" in structure
 
 
 def test_structure_change_kinds() -> None:
@@ -354,30 +365,34 @@ def test_render_relations_and_reference_error(tmp_path: Path) -> None:
     moved[1].update(max_error=5.0e-7)  # below the floor: not a move
     moved[2].update(status="failed", relation_failures={"same_as_cudnn_auto": ["differs by 1e-3"]})
     write_env(compat, "jax", results(moved, backend="jax", tensorflow=None, jax="0.10.2"))
-    page = render_directory(compat)
-    pair = page.split("### `tf221` -> `jax`")[1]
-    assert "Versions: backend tensorflow -> jax; jax - -> 0.10.2; tensorflow 2.21.0 -> -." in pair
-    assert "| reference error moved more than 10x | 1 | LSTM 1 |" in pair
-    assert "reference error 7.4e-08 -> 3.4e-03" in pair
-    assert "| relation same_as_cudnn_auto stopped holding | 1 | LSTM 1 |" in pair
-    assert "| status: pass -> FAIL | 1 | LSTM 1 |" in pair
-    assert "core-seq]` | cpu | reference" not in pair
-    assert "| `jax` | - | 3.15.1 | jax | 2.4.6 | 3.11.7 | jax 0.10.2 | 4 | complete |" in page
+    page = page_of(compat)
+    assert "| `jax` | `tf221` | reference error moved more than 10x | 1 | LSTM 1 | `LSTM[core-seq-state]` cpu |" in page
+    assert "| `jax` | `tf221` | relation same_as_cudnn_auto stopped holding | 1 | LSTM 1 |" in page
+    assert "| `jax` | `tf221` | status: pass -> FAIL | 1 | LSTM 1 |" in page
+    assert "`LSTM[core-seq]`" not in page
+    assert "| `jax` | - | `tf221` | - | 3.15.1 | jax | 2.4.6 | 3.11.7 | jax 0.10.2 | exhaustive | 2/**1**/0/1 |" in page
 
 
-def test_consecutive_pairs_follow_the_manifest_not_the_file_names(tmp_path: Path) -> None:
+def test_series_and_bases_follow_the_manifest_not_the_file_names(tmp_path: Path) -> None:
     compat = tmp_path / "compat"
-    write_manifest(compat, "tf221", "keras2-tf221", "keras30", "torch")
-    write_env(compat, "keras30", results(baseline(), tensorflow="2.16.2", keras="3.0.5"))
+    compat.mkdir()
+    (compat / MANIFEST).write_text(
+        "[TensorFlow]\ntf221\n[tf_keras]\nkeras2-tf221 after tf221\n[Keras 3]\nkeras30\nkeras34\n[backends]\n"
+        "torch after tf221\n",
+        encoding="utf-8",
+    )
+    write_env(compat, "keras34", results(baseline(), tensorflow="2.16.2", keras="3.4.1"))
+    write_env(compat, "keras30", results(keras2(baseline()), tensorflow="2.16.2", keras="3.0.5"))
     write_env(compat, "tf221", results(baseline()))
     write_env(compat, "keras2-tf221", results(keras2(baseline()), keras="2.21.0"))
-    page = render_directory(compat)
-    headings = [line for line in page.splitlines() if line.startswith("### `")]
-    assert headings == ["### `tf221` -> `keras2-tf221`", "### `keras2-tf221` -> `keras30`"]
-    environments = page.split("## Environments")[1].split("## Summary")[0]
+    page = page_of(compat)
+    environments = page.split("## Environments")[1].split("## What changed")[0]
     assert environments.index("`tf221`") < environments.index("`keras2-tf221`") < environments.index("`keras30`")
+    assert "| `keras2-tf221` | tf_keras | `tf221` |" in environments
+    assert "| `keras30` | Keras 3 | - |" in environments  # first of its series: compared with none
     assert "Listed in `environments.txt` but not recorded yet: `torch`." in page
-    assert "| `tf221` | `keras2-tf221` | `keras30` |" in page
+    rows = [line.split(" | ")[:2] for line in page.splitlines() if line.startswith("| `") and "container" in line]
+    assert rows == [["| `keras2-tf221`", "`tf221`"], ["| `keras34`", "`keras30`"]]  # never keras2-tf221 -> keras30
 
 
 def test_identical_environments_keep_the_page_short(tmp_path: Path) -> None:
@@ -385,11 +400,9 @@ def test_identical_environments_keep_the_page_short(tmp_path: Path) -> None:
     write_manifest(compat, "tf216", "keras315")
     write_env(compat, "tf216", results(baseline(), tensorflow="2.16.2"))
     write_env(compat, "keras315", results(baseline(), tensorflow="2.16.2"))
-    page = render_directory(compat)
-    assert "No contract point differs." in page
-    assert "Versions: the same." in page
-    assert "Nothing changed in the 4 contract points both ran." in page
-    assert "<details>" not in page
+    page = page_of(compat)
+    assert "Nothing changed between any environment and the previous one of its series." in page
+    assert "###" not in page
 
 
 def test_render_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
@@ -400,27 +413,45 @@ def test_render_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
         data = {"a": results(keras2(baseline())), "b": results(baseline()), "c": results(baseline()[::-1])}
         for name in order:  # files written in another order: same page
             write_env(compat, name, data[name])
-        pages.append(render_directory(compat))
+        pages.append(page_of(compat))
     assert pages[0] == pages[1]
     assert "tmp" not in pages[0]  # no path of the machine it ran on
     assert pages[0].endswith("\n")
     assert not pages[0].endswith("\n\n")
 
 
-def test_render_command_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_render_command_writes_and_checks_the_page_and_the_picture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     compat = tmp_path / "compat"
     write_manifest(compat, "a", "b")
     write_env(compat, "a", results(keras2(baseline())))
     write_env(compat, "b", results(baseline()))
-    page = tmp_path / "compat.md"
-    assert main(["render", "--dir", str(compat), "--out", str(page), "--check"]) == 1
-    assert main(["render", "--dir", str(compat), "--out", str(page)]) == 0
-    assert page.read_text(encoding="utf-8") == render_directory(compat)
-    assert main(["render", "--dir", str(compat), "--out", str(page), "--check"]) == 0
+    (tmp_path / "spec").mkdir()
+    page = tmp_path / "out" / "compat.md"
+    command = ["render", "--dir", str(compat), "--spec", str(tmp_path / "spec"), "--out", str(page)]
+    assert main([*command, "--check"]) == 1
+    assert main(command) == 0
+    assert page.read_text(encoding="utf-8") == page_of(compat, tmp_path / "spec")
+    picture, data = tmp_path / "out" / "compat-heatmap.png", tmp_path / "out" / "compat-heatmap.json"
+    assert "![" in page.read_text(encoding="utf-8").split("## Environments")[0]  # the picture comes first
+    assert png_comment(picture) == data_digest(data.read_text(encoding="utf-8"))
+    first = picture.read_bytes()
+    assert main(command) == 0
+    assert picture.read_bytes() == first  # no date, no software tag: the same bytes on the same machine
+    assert main([*command, "--check"]) == 0
     page.write_text(page.read_text(encoding="utf-8") + "edited by hand\n", encoding="utf-8")
     capsys.readouterr()
-    assert main(["render", "--dir", str(compat), "--out", str(page), "--check"]) == 1
-    assert "is stale" in capsys.readouterr().out
+    assert main([*command, "--check"]) == 1
+    assert "compat.md is stale" in capsys.readouterr().out
+    assert main(command) == 0
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n")  # a picture not drawn from the data
+    assert main([*command, "--check"]) == 1
+    assert "was not drawn from" in capsys.readouterr().out
+    assert main(command) == 0
+    data.write_text(data.read_text(encoding="utf-8").replace('"b"', '"z"'), encoding="utf-8")
+    assert main([*command, "--check"]) == 1
+    assert "compat-heatmap.json is stale" in capsys.readouterr().out
 
 
 # --- malformed inputs: every message names the file ------------------------------------------
@@ -481,8 +512,38 @@ def test_manifest_problems_are_named(tmp_path: Path) -> None:
     with pytest.raises(CompatError, match=r"environments\.txt:4: 'a' is listed twice"):
         read_manifest(compat)
     (compat / MANIFEST).write_text("a\nno spaces allowed\n", encoding="utf-8")
-    with pytest.raises(CompatError, match=r"environments\.txt:2: 'no spaces allowed' is not an environment name"):
+    with pytest.raises(CompatError, match=r"environments\.txt:2: 'no spaces allowed': expected a name, or 'name after"):
         read_manifest(compat)
+    (compat / MANIFEST).write_text("a\nno/slash\n", encoding="utf-8")
+    with pytest.raises(CompatError, match=r"environments\.txt:2: 'no/slash' is not an environment name"):
+        read_manifest(compat)
+    (compat / MANIFEST).write_text("a\nb after c\nc\n", encoding="utf-8")
+    with pytest.raises(CompatError, match=r"environments\.txt:2: 'b' comes after 'c', which is not listed above it"):
+        read_manifest(compat)
+
+
+def test_series_give_each_environment_its_base(tmp_path: Path) -> None:
+    compat = tmp_path / "compat"
+    compat.mkdir()
+    (compat / MANIFEST).write_text(
+        "a\nb\n[Keras 3 minors]  # a comment\nk0\nk1\nk2\n[backends]\njax after b\ntorch after b\n", encoding="utf-8"
+    )
+    entries = {e.name: (e.series, e.base) for e in read_entries(compat)}
+    assert entries == {
+        "a": ("", None),
+        "b": ("", "a"),
+        "k0": ("Keras 3 minors", None),
+        "k1": ("Keras 3 minors", "k0"),
+        "k2": ("Keras 3 minors", "k1"),
+        "jax": ("backends", "b"),
+        "torch": ("backends", "b"),
+    }
+    for name in ("a", "k0", "k2", "torch"):
+        write_env(compat, name, results(baseline()))
+    matrix = load_matrix(compat)
+    base = {env.name: getattr(matrix.base_of(env.name), "name", None) for env in matrix.envs}
+    # k1 has no results: k2 is compared with k0; b has none, and torch is not compared with a
+    assert base == {"a": None, "k0": None, "k2": "k0", "torch": None}
 
 
 def test_no_results_yet_is_an_error(tmp_path: Path) -> None:
@@ -504,8 +565,8 @@ def test_no_results_yet_is_an_error(tmp_path: Path) -> None:
         ),
         ({"meta": {"versions": {}}, "cases": [record("a"), record("a")]}, "appears twice"),
         (
-            {"meta": {"versions": {}, "depth": "standard"}, "cases": [record("a")]},
-            "a run at depth 'standard', which leaves cases and relations out",
+            {"meta": {"versions": {}, "depth": "deep"}, "cases": [record("a")]},
+            "meta.depth is 'deep', expected one of standard, exhaustive",
         ),
     ],
 )
@@ -544,13 +605,25 @@ def test_committed_matrix_is_current() -> None:
             "reports/compat/ has no environment results yet: run the matrix (e.g. `tox -m core`), "
             "then `python -m rnnspec.compat render`, and commit reports/compat/ and reports/compat.md"
         )
-    fresh = render_directory(COMMITTED_DIR)
-    committed = COMMITTED_PAGE.read_text(encoding="utf-8") if COMMITTED_PAGE.is_file() else ""
-    if fresh != committed:
-        diff = "".join(
-            list(difflib.unified_diff(committed.splitlines(True), fresh.splitlines(True), "committed", "rendered"))[:80]
-        )
-        pytest.fail(f"reports/compat.md is stale; run `python -m rnnspec.compat render` and commit it.\n{diff}")
+    rendered = render_matrix(COMMITTED_DIR, ROOT / "spec")
+    data = dump_data(rendered.heatmap)
+    for path, fresh in ((COMMITTED_PAGE, rendered.page), (COMMITTED_PICTURE.with_suffix(".json"), data)):
+        committed = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if fresh != committed:
+            diff = "".join(
+                list(difflib.unified_diff(committed.splitlines(True), fresh.splitlines(True), "committed", "rendered"))[
+                    :80
+                ]
+            )
+            pytest.fail(f"{path.name} is stale; run `python -m rnnspec.compat render` and commit it.\n{diff}")
+    # the picture's pixels depend on the machine's fonts; that it was drawn from this data does not
+    assert png_comment(COMMITTED_PICTURE) == data_digest(data), "run `python -m rnnspec.compat render`"
+
+
+def test_the_committed_page_is_short_and_starts_with_the_picture() -> None:
+    page = COMMITTED_PAGE.read_text(encoding="utf-8")
+    assert len(page.encode("utf-8")) < 100_000
+    assert f"]({COMMITTED_PICTURE.name})" in page.split("\n## ")[0]  # before the first section
 
 
 def _tox_labels() -> dict[str, list[str]]:
@@ -565,8 +638,9 @@ def _tox_labels() -> dict[str, list[str]]:
 
 
 def test_manifest_lists_the_tox_matrix_in_order() -> None:
-    """environments.txt gives the report's order; tox.ini's `matrix` label must list the same."""
-    assert read_manifest(COMMITTED_DIR) == _tox_labels()["matrix"]
+    """environments.txt gives the report's order; tox.ini's `matrix` and `nightly` labels list the same."""
+    labels = _tox_labels()
+    assert read_manifest(COMMITTED_DIR) == labels["matrix"] + labels["nightly"]
 
 
 def test_matrix_base_agrees_with_the_pinned_stack() -> None:
@@ -613,9 +687,10 @@ def test_a_status_outside_the_format_is_refused(tmp_path: Path, fmt: str, status
 
 
 def test_condense_writes_the_current_format() -> None:
-    assert FORMAT == "rnnspec-compat/2"
+    assert FORMAT == "rnnspec-compat/3"
     doc = condense(results(baseline()), "tf221")
     assert doc["format"] == FORMAT
+    assert (doc["depth"], doc["tables_digest"]) == ("exhaustive", None)  # a run before the digest: unknown tables
     assert {case["status"] for case in doc["cases"]} <= {"passed", "skipped"}
 
 
@@ -651,10 +726,13 @@ def test_the_command_runs_as_a_module() -> None:
 
 
 def test_the_command_needs_the_standard_library_only() -> None:
-    """`tox -e compat` renders without installing anything (skip_install, no deps)."""
+    """`condense`, `stale` and `when` need nothing installed: the command imports the standard
+    library only; `render` imports matplotlib (and its NumPy) when it draws (`tox -e compat`
+    installs it)."""
     code = (
         "import sys, rnnspec.compat.__main__; "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'yaml', 'jsonschema', 'pytest', 'keras'}))"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'numpy', 'yaml', 'jsonschema', 'pytest', 'keras', 'matplotlib'}))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

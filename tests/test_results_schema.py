@@ -121,6 +121,18 @@ def test_the_schema_rejects(real_results: dict[str, Any], change: str, message: 
         validate(_broken(real_results, change), "results.json")
 
 
+def test_the_run_records_the_digest_of_the_tables_it_read(real_results: dict[str, Any], tmp_path: Path) -> None:
+    """The version matrix marks results made from other tables as stale by this digest: the
+    same file under the same relative path elsewhere gives the same one, another table another."""
+    from rnnspec.compat.digest import tables_digest
+
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "spec" / "gru.yaml").write_text(GRU_EVERY_STATUS, encoding="utf-8")
+    assert real_results["meta"]["tables_digest"] == tables_digest(tmp_path / "spec")
+    (tmp_path / "spec" / "gru.yaml").write_text(GRU_EVERY_STATUS + "\n", encoding="utf-8")
+    assert real_results["meta"]["tables_digest"] != tables_digest(tmp_path / "spec")
+
+
 def test_readers_refuse_another_format_and_take_an_untagged_file(real_results: dict[str, Any]) -> None:
     with pytest.raises(ResultsFormatError, match="format 'rnnspec-results/2', but this rnnspec reads"):
         check_format(_broken(real_results, "other format"), "results.json")

@@ -5,16 +5,21 @@ results.json is condensed into ``reports/compat/<env>.json``, and the committed 
 merged into ``reports/compat.md``. One module per job, imported in this order (no module
 imports one listed after it):
 
-- ``condensed``: the condensed file's format (versions 1 and 2) and its reader;
-- ``environments``: the manifest (environment order) and the folder of condensed files;
+- ``digest``: the digest of the tables a run read;
+- ``condensed``: the condensed file's format (versions 1 to 3) and its reader;
+- ``environments``: the manifest (environment order, series, bases) and the folder of files;
 - ``condense``: results.json -> the condensed document;
 - ``compare``: what differs for one contract point between two environments;
 - ``page``: Markdown helpers and the index of contract points the page walks;
-- ``pairs``: the page's sections comparing consecutive environments;
+- ``steps``: each environment against its base (the previous one of its series);
+- ``stale``: which environments ran other tables than the current ones;
+- ``sections``: the page's change tables and what the next release changes;
+- ``heatmap``: the picture that opens the page, and its data;
 - ``report``: the page, reports/compat.md;
-- ``__main__``: the command line, ``python -m rnnspec.compat condense|render``.
+- ``when``: one point's history across the environments;
+- ``__main__``: the command line, ``python -m rnnspec.compat condense|render|stale|when``.
 
-Nothing here imports Keras, so it runs anywhere in a second. The names below are the
+Nothing here imports Keras; only drawing the picture imports matplotlib. The names below are the
 package's public interface.
 """
 
@@ -22,8 +27,9 @@ from __future__ import annotations
 
 from rnnspec.compat.condense import condense, condense_file, short
 from rnnspec.compat.condensed import FORMAT, CompatError, Environment, Point, dump_condensed, load_environment
-from rnnspec.compat.environments import MANIFEST, load_directory, read_manifest
-from rnnspec.compat.report import RENDER_COMMAND, render, render_directory
+from rnnspec.compat.digest import tables_digest
+from rnnspec.compat.environments import MANIFEST, load_directory, load_matrix, read_entries, read_manifest
+from rnnspec.compat.report import RENDER_COMMAND, render, render_directory, render_matrix
 
 __all__ = [
     "FORMAT",
@@ -37,8 +43,12 @@ __all__ = [
     "dump_condensed",
     "load_directory",
     "load_environment",
+    "load_matrix",
+    "read_entries",
     "read_manifest",
     "render",
     "render_directory",
+    "render_matrix",
     "short",
+    "tables_digest",
 ]

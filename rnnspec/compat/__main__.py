@@ -1,10 +1,13 @@
-"""``python -m rnnspec.compat condense|render``: the command line of the version matrix.
+"""``python -m rnnspec.compat condense|render|stale|when``: the command line of the version matrix.
 
     python -m rnnspec.compat condense build/matrix/tf212/results.json --env tf212
-    python -m rnnspec.compat render            # reports/compat/*.json -> reports/compat.md
+    python -m rnnspec.compat render            # reports/compat/*.json -> compat.md + the heat map
+    python -m rnnspec.compat stale             # which environments ran other tables (exit 1 if any)
+    python -m rnnspec.compat when 'LSTM[core-state-cpu]'   # where did this point change?
 
 tox runs the first in every matrix environment and the second as ``tox -e compat``. Errors
-in the inputs exit 2 with one line naming the file; ``--strict`` and ``--check`` exit 1.
+in the inputs exit 2 with one line naming the file; ``--strict``, ``--check`` and ``stale``
+exit 1 on what they look for, ``when`` on a case that is in no file.
 """
 
 from __future__ import annotations
@@ -18,14 +21,19 @@ from pathlib import Path
 
 from rnnspec.compat.condense import condense_file
 from rnnspec.compat.condensed import CompatError
-from rnnspec.compat.environments import DEFAULT_DIR
-from rnnspec.compat.report import DEFAULT_OUT, RENDER_COMMAND, render_directory
+from rnnspec.compat.digest import DEFAULT_SPEC, tables_digest
+from rnnspec.compat.environments import DEFAULT_DIR, load_matrix
+from rnnspec.compat.heatmap import data_digest, draw, dump_data, png_comment
+from rnnspec.compat.page import PointIndex
+from rnnspec.compat.report import DEFAULT_OUT, PICTURE, RENDER_COMMAND, render_matrix
+from rnnspec.compat.stale import stale_environments
+from rnnspec.compat.when import NoSuchPoint, format_history, history, resolve
 from rnnspec.reports import atomic_write
 from rnnspec.status_text import FAILING
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    """``python -m rnnspec.compat condense|render``: the version matrix's compatibility report."""
+    """``python -m rnnspec.compat condense|render|stale|when``: the version matrix's compatibility report."""
     parser = argparse.ArgumentParser(prog="python -m rnnspec.compat", description=main.__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     one = sub.add_parser("condense", help="results.json of one environment -> reports/compat/<env>.json")
@@ -35,15 +43,27 @@ def main(argv: Iterable[str] | None = None) -> int:
     one.add_argument(
         "--strict", action="store_true", help="exit 1 (after writing) when a case failed or the run is incomplete"
     )
-    many = sub.add_parser("render", help="reports/compat/*.json -> reports/compat.md")
-    many.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="folder of condensed files (%(default)s)")
+    many = sub.add_parser("render", help="reports/compat/*.json -> reports/compat.md and its heat map")
     many.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the page to write (%(default)s)")
-    many.add_argument("--check", action="store_true", help="write nothing; exit 1 when OUT is not what render gives")
+    many.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when OUT or the picture is not what render gives"
+    )
+    stale = sub.add_parser("stale", help="list the environments whose results ran other tables; exit 1 if any")
+    when = sub.add_parser("when", help="a point's result in every environment, and where it changed")
+    when.add_argument("case", help="test id, item name (LSTM[core-state-cpu]), case key, or a unique part of one")
+    for each in (many, stale, when):
+        each.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="folder of condensed files (%(default)s)")
+    for each in (many, stale):
+        each.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="the current tables (%(default)s)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     try:
         if args.command == "condense":
             return _condense_command(args.results, args.env, args.out, args.strict)
-        return _render_command(args.dir, args.out, args.check)
+        if args.command == "stale":
+            return _stale_command(args.dir, args.spec)
+        if args.command == "when":
+            return _when_command(args.dir, args.case)
+        return _render_command(args.dir, args.spec, args.out, args.check)
     except CompatError as exc:
         print(f"rnnspec.compat: error: {exc}", file=sys.stderr)
         return 2
@@ -61,19 +81,55 @@ def _condense_command(results: Path, env: str, out: Path, strict: bool) -> int:
     return 1 if strict and bad else 0
 
 
-def _render_command(directory: Path, out: Path, check: bool) -> int:
-    page = render_directory(directory)
+def _render_command(directory: Path, spec: Path, out: Path, check: bool) -> int:
+    rendered = render_matrix(directory, spec)
+    picture = out.parent / PICTURE
+    data_path = picture.with_suffix(".json")
+    data = dump_data(rendered.heatmap)
     if not check:
-        atomic_write(out, page)
-        print(f"wrote {out}")
+        atomic_write(out, rendered.page)
+        atomic_write(data_path, data)
+        draw(rendered.heatmap, picture, data_digest(data))
+        print(f"wrote {out}, {data_path} and {picture}")
         return 0
-    current = out.read_text(encoding="utf-8") if out.is_file() else ""
-    if current == page:
-        return 0
-    diff = difflib.unified_diff(current.splitlines(True), page.splitlines(True), str(out), "rendered")
-    sys.stdout.writelines(list(diff)[:60])
-    print(f"{out} is stale: run `{RENDER_COMMAND}` and commit it")
-    return 1
+    stale = False
+    for path, fresh in ((out, rendered.page), (data_path, data)):
+        current = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if current != fresh:
+            diff = difflib.unified_diff(current.splitlines(True), fresh.splitlines(True), str(path), "rendered")
+            sys.stdout.writelines(list(diff)[:60])
+            print(f"{path} is stale: run `{RENDER_COMMAND}` and commit it")
+            stale = True
+    if png_comment(picture) != data_digest(data):
+        print(f"{picture} was not drawn from {data_path}: run `{RENDER_COMMAND}` and commit it")
+        stale = True
+    return 1 if stale else 0
+
+
+def _stale_command(directory: Path, spec: Path) -> int:
+    matrix = load_matrix(directory)
+    current = tables_digest(spec)
+    found = stale_environments(matrix.envs, current)
+    for name, why in found.items():
+        print(f"{name}: {why}")
+    fresh = len(matrix.envs) - len(found)
+    print(f"{len(found)} of {len(matrix.envs)} recorded environments are stale, {fresh} current ({spec}: {current})")
+    return 1 if found else 0
+
+
+def _when_command(directory: Path, query: str) -> int:
+    matrix = load_matrix(directory)
+    index = PointIndex(matrix.envs)
+    try:
+        points = resolve(query, index)
+    except NoSuchPoint as exc:
+        print(f"rnnspec.compat when: {exc}", file=sys.stderr)
+        return 1
+    for number, point in enumerate(points):
+        if number:
+            print()
+        print("\n".join(format_history(point, history(point, matrix), index)))
+    return 0
 
 
 if __name__ == "__main__":

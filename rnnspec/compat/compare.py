@@ -175,9 +175,8 @@ def by_kind_and_table(found: Iterable[tuple[str, Iterable[Change]]]) -> list[tup
     """Changed points counted by kind of change and by table, the weightiest kind first.
 
     FOUND holds each changed point's table and changes; a point counts once per kind. Each
-    row is (kind, points, [(table, points), ...] in table order). The version matrix's pair
-    sections (rnnspec/compat/pairs.py) and the upgrade report (rnnspec/upgrade.py) both sum
-    up with it.
+    row is (kind, points, [(table, points), ...] in table order). The upgrade report
+    (rnnspec/upgrade.py) sums up with it.
     """
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
     for table, point_changes in found:

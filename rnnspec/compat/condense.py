@@ -7,6 +7,11 @@ short problems and reasons. It writes them to ``reports/compat/<env>.json`` (for
 ``rnnspec.compat.condensed``) sorted, rounded and without timings, so that re-running an
 unchanged environment rewrites the file byte for byte.
 
+It keeps the run's depth (the matrix runs the standard depth: an exhaustive run of every
+environment would take hours) and the digest of the tables the run read
+(``meta.tables_digest``, taken by the run itself when it started; a results.json without one
+gives null, "made from unknown tables"), so that the page can say which results are stale.
+
 The input's format is checked first (``rnnspec.results``); its statuses are the one vocabulary
 of ``rnnspec.status``, kept as they are.
 """
@@ -19,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from rnnspec import DEPTHS
 from rnnspec.compat.condensed import FORMAT, CompatError, dump_condensed, read_json
 from rnnspec.compat.environments import DEFAULT_DIR, check_env_name
 from rnnspec.reports import atomic_write
@@ -129,11 +135,9 @@ def condense(data: Any, env: str, source: str = "results.json") -> dict[str, Any
     if not isinstance(meta.get("versions"), Mapping):
         raise CompatError(f"{source}: meta.versions is missing: which versions did this run use?")
     depth = meta.get("depth", "exhaustive")  # runs recorded before depths existed ran everything
-    if depth != "exhaustive":
-        raise CompatError(
-            f"{source}: a run at depth {depth!r}, which leaves cases and relations out; "
-            "the matrix compares exhaustive runs (pytest --rnnspec-depth=exhaustive, as tox runs it)"
-        )
+    if depth not in DEPTHS:
+        raise CompatError(f"{source}: meta.depth is {depth!r}, expected one of {', '.join(DEPTHS)}")
+    digest = meta.get("tables_digest")  # taken by the run itself when it started
     records: list[dict[str, Any]] = []
     titles: dict[str, str] = {}
     seen: set[tuple[str, str]] = set()
@@ -153,6 +157,8 @@ def condense(data: Any, env: str, source: str = "results.json") -> dict[str, Any
         "env": env,
         "versions": dict(meta["versions"]),
         "complete": bool(meta.get("complete", True)),
+        "depth": depth,
+        "tables_digest": digest if isinstance(digest, str) else None,
         "devices": [str(d) for d in meta.get("devices") or []],
         "gpu": meta.get("gpu"),  # which GPU ran the gpu cases, if any
         "spec_errors": [short(e) for e in meta.get("spec_errors") or []],

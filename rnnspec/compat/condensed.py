@@ -5,7 +5,11 @@ line, sorted and without timings, so that a diff of the committed file is a diff
 
 Formats:
 
-- ``rnnspec-compat/2`` (written now): every ``status`` is one of ``rnnspec.status.STATUSES``.
+- ``rnnspec-compat/3`` (written now): as version 2, plus ``tables_digest``, the digest of the
+  tables the run read (``rnnspec.compat.digest``; null when the run did not record one), and
+  ``depth``, the run's ``--rnnspec-depth``.
+- ``rnnspec-compat/2``: every ``status`` is one of ``rnnspec.status.STATUSES``; no digest (the
+  file was made from unknown tables) and no depth (every such run was exhaustive).
 - ``rnnspec-compat/1`` (the files committed before the status vocabulary was settled, made by
   tox runs of about an hour): the same keys, with one difference of spelling: a case the
   release cannot build has status ``"not applicable"`` (a space), never ``not_applicable``.
@@ -22,14 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from rnnspec import DEPTHS
+from rnnspec.compat.digest import PREFIX
 from rnnspec.status import NOT_APPLICABLE, STATUSES
 
-FORMAT: Final = "rnnspec-compat/2"
+FORMAT: Final = "rnnspec-compat/3"
 #: Every format the reader takes: how it spells each status of the vocabulary.
 SPELLINGS: Final[dict[str, Mapping[str, str]]] = {
     "rnnspec-compat/1": {("not applicable" if s == NOT_APPLICABLE else s): s for s in STATUSES},
+    "rnnspec-compat/2": {s: s for s in STATUSES},
     FORMAT: {s: s for s in STATUSES},
 }
+#: Files of the formats before 3 say no depth: every run the matrix condensed then was exhaustive.
+OLD_DEPTH: Final = "exhaustive"
 
 Point = tuple[str, str]  # (case key, device)
 
@@ -48,6 +57,9 @@ class Environment:
     spec_errors: tuple[str, ...]
     titles: Mapping[str, str]
     cases: Mapping[Point, Mapping[str, Any]]
+    #: The digest of the tables the run read; None: made from unknown tables (rnnspec.compat.digest).
+    tables_digest: str | None = None
+    depth: str = OLD_DEPTH
 
 
 def dump_condensed(doc: Mapping[str, Any]) -> str:
@@ -89,6 +101,11 @@ def load_environment(path: Path) -> Environment:
     for key, kind in (("versions", Mapping), ("titles", Mapping), ("cases", list), ("spec_errors", list)):
         if not isinstance(doc.get(key), kind):
             raise CompatError(f"{path}: {key!r} is missing or of the wrong type")
+    digest, depth = doc.get("tables_digest"), doc.get("depth", OLD_DEPTH)
+    if digest is not None and not (isinstance(digest, str) and digest.startswith(PREFIX)):
+        raise CompatError(f"{path}: 'tables_digest' must be null or text starting {PREFIX!r}, not {digest!r}")
+    if depth not in DEPTHS:
+        raise CompatError(f"{path}: 'depth' is {depth!r}, expected one of {', '.join(DEPTHS)}")
     cases: dict[Point, Mapping[str, Any]] = {}
     for index, record in enumerate(doc["cases"]):
         where = f"{path}: case {index}"
@@ -116,6 +133,8 @@ def load_environment(path: Path) -> Environment:
         spec_errors=tuple(str(e) for e in doc["spec_errors"]),
         titles=doc["titles"],
         cases=cases,
+        tables_digest=digest,
+        depth=str(depth),
     )
 
 

@@ -1,41 +1,44 @@
-"""reports/compat.md: what changed between the environments of the version matrix.
+"""reports/compat.md: the version matrix on one page, a picture first.
 
-Reads the condensed per-environment files (``rnnspec.compat.condensed``) and writes one page:
-the environments, a per-table summary, the contract points whose result is not the same
-everywhere, and one section per pair of consecutive environments saying what changed
-(``rnnspec.compat.compare``: status, returned structure, container, dtype, relations,
-reference error). Points that agree everywhere are only counted, and long lists fold away
-(``<details>``), so the page stays short when the environments agree and readable at 1,800
-points x 11 environments. The output depends only on the inputs, byte for byte: everything is
-sorted and nothing reads the clock or the machine.
+Reads the condensed per-environment files (``rnnspec.compat.condensed``) and the manifest's
+series (``rnnspec.compat.environments``) and writes one page: a banner naming the stale
+environments (``rnnspec.compat.stale``), the heat map (``rnnspec.compat.heatmap``), the
+environments, what the next release changes (the nightly environments, where recorded), and
+one table per kind of change (``rnnspec.compat.sections``). Points that never change are only
+counted, so the page stays short at 3,600 points x 30 environments; every point's history is
+``python -m rnnspec.compat when``. The output depends only on the inputs and the current
+tables' digest, byte for byte: everything is sorted and nothing reads the clock or the machine.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from itertools import pairwise
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from rnnspec.compat.compare import (
-    FAIL_BUCKET,
-    NA_BUCKET,
-    PASS_BUCKET,
-    SKIP_BUCKET,
-    bucket,
-    outcome,
-    returned,
-    shown_outcome,
-)
-from rnnspec.compat.condensed import CompatError, Environment, Point
-from rnnspec.compat.environments import DEFAULT_DIR, load_directory
-from rnnspec.compat.page import PointIndex, cell, code, count
-from rnnspec.compat.pairs import pair_section
-from rnnspec.status import PASSED
+from rnnspec.compat.compare import FAIL_BUCKET, NA_BUCKET, PASS_BUCKET, SKIP_BUCKET, bucket
+from rnnspec.compat.condensed import CompatError, Environment
+from rnnspec.compat.digest import DEFAULT_SPEC, tables_digest
+from rnnspec.compat.environments import DEFAULT_DIR, Matrix, load_matrix
+from rnnspec.compat.heatmap import heatmap_data
+from rnnspec.compat.page import PointIndex, cell, count
+from rnnspec.compat.sections import change_sections, nightly_sections
+from rnnspec.compat.stale import stale_environments
+from rnnspec.compat.steps import Step, steps
 
 RENDER_COMMAND: Final = "python -m rnnspec.compat render"
 DEFAULT_OUT: Final = Path("reports/compat.md")
+#: The picture's file name, beside the page (and its data, PICTURE with .json).
+PICTURE: Final = "compat-heatmap.png"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What ``render`` writes: the page and the picture's data (the PNG is drawn from it)."""
+
+    page: str
+    heatmap: dict[str, Any]
 
 
 def _versions_cells(versions: Mapping[str, Any]) -> list[str]:
@@ -44,166 +47,107 @@ def _versions_cells(versions: Mapping[str, Any]) -> list[str]:
     return [str(versions.get(k) or "-") for k in known[:5]] + [others or "-"]
 
 
-def _header(envs: Sequence[Environment], missing: Sequence[str], index: PointIndex) -> list[str]:
-    out = [
+def _tally(env: Environment) -> str:
+    counts = [0, 0, 0, 0]
+    for record in env.cases.values():
+        counts[bucket(record)] += 1
+    failed = f"**{counts[FAIL_BUCKET]:,}**" if counts[FAIL_BUCKET] else "0"
+    return f"{counts[PASS_BUCKET]:,}/{failed}/{counts[NA_BUCKET]:,}/{counts[SKIP_BUCKET]:,}"
+
+
+def _banner(envs: Sequence[Environment], stale: Mapping[str, str]) -> list[str]:
+    """The page depends on the current tables only through which environments are stale, so
+    that editing a table changes the page exactly when it turns results stale."""
+    if not stale:
+        return [f"All {len(envs)} environments ran the tables `spec/` holds now."]
+    unknown = sum(1 for why in stale.values() if "unknown" in why)
+    return [
+        f"> **STALE RESULTS: {len(stale)} of {len(envs)} environments ran other tables than `spec/` holds now**",
+        f"> ({unknown:,} of them recorded before the table digest existed).",
+        "> Their results describe the tables as they were, so a difference below may be a change of the",
+        "> tables, not of Keras. Re-run them (`tox -e ENV`, then `python -m rnnspec.compat render`);",
+        "> `python -m rnnspec.compat stale` lists them: " + ", ".join(f"`{name}`" for name in stale) + ".",
+    ]
+
+
+def _header(matrix: Matrix, stale: Mapping[str, str], index: PointIndex, picture: str) -> list[str]:
+    return [
         "# Compatibility matrix: the tables across TensorFlow, Keras and backends",
         "",
         f"<!-- Generated by `{RENDER_COMMAND}` from reports/compat/*.json. Do not edit by hand. -->",
         "",
+        *_banner(matrix.envs, stale),
+        "",
+        f"![Changed points per table and environment against the previous environment of its series]({picture})",
+        "",
         "Each environment of the version matrix (`tox.ini`) ran the tables under `spec/` and condensed",
-        "its results into `reports/compat/<env>.json`; this page compares them. A *contract point* is",
-        "one case of a table on one device. Environments appear in the order of",
-        "`reports/compat/environments.txt` (version order), and *consecutive* below means consecutive",
-        "in that list. After changing any of those files, regenerate this page with",
+        "its results into `reports/compat/<env>.json`. A *contract point* is one case of a table on one",
+        f"device ({len(index.points):,} in all). The picture above counts, per table, the points that changed",
+        "against the previous environment of the same series (`reports/compat/environments.txt`; its data:",
+        "`reports/compat-heatmap.json`); grey columns start a series. After changing any of those files,",
+        "regenerate this page and the picture with",
         "",
         f"    {RENDER_COMMAND}        # or: tox -e compat",
+    ]
+
+
+def _environments(matrix: Matrix, stale: Mapping[str, str]) -> list[str]:
+    out = [
         "",
         "## Environments",
         "",
-        "| env | TensorFlow | Keras | backend | NumPy | Python | also | contract points | run |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "Points: passed / failed / not applicable / skipped (passed includes declared `xfail`s; skipped is",
+        "mostly `gpu` without a GPU). *Tables*: `current` when the run read the tables `spec/` holds now.",
+        "",
+        "| env | series | from | TensorFlow | Keras | backend | NumPy | Python | also | depth | points | run | tables |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for env in envs:
+    for env in matrix.envs:
         run = "complete" if env.complete else "**incomplete**"
         if env.spec_errors:
             run += f", **{count(len(env.spec_errors), 'spec error')}**"
-        cells = [f"`{env.name}`", *_versions_cells(env.versions), f"{len(env.cases):,}", run]
+        base = matrix.base_of(env.name)
+        tables = f"**STALE**: {stale[env.name]}" if env.name in stale else "current"
+        cells = [
+            f"`{env.name}`",
+            matrix.entries[env.name].series or "-",
+            f"`{base.name}`" if base else "-",
+            *_versions_cells(env.versions),
+            env.depth,
+            _tally(env),
+            run,
+            tables,
+        ]
         out.append("| " + " | ".join(cell(c) for c in cells) + " |")
-    if missing:
-        out += ["", "Listed in `environments.txt` but not recorded yet: " + ", ".join(f"`{m}`" for m in missing) + "."]
-    return out
-
-
-def _summary(envs: Sequence[Environment], index: PointIndex) -> list[str]:
-    out = [
-        "",
-        "## Summary",
-        "",
-        "Cases per table and device in each environment: passed / failed / not applicable / skipped.",
-        "Passed includes the expected failures a table declares (`xfail`); failed includes errors,",
-        "unexpected passes and unfinished cases; not applicable means the version lacks what the case",
-        "needs; skipped is mostly `gpu` on a machine without one.",
-        "",
-        "| table | device | " + " | ".join(f"`{e.name}`" for e in envs) + " |",
-        "|---|---|" + "---|" * len(envs),
-    ]
-    tallies: list[dict[tuple[str, str], list[int]]] = []
-    for env in envs:
-        tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        for (_, device), record in env.cases.items():
-            tally[(str(record["file"]), device)][bucket(record)] += 1
-        tallies.append(tally)
-    for row in sorted({(index.file(p), p[1]) for p in index.points}):
-        cells = []
-        for tally in tallies:
-            counts = tally.get(row, [0, 0, 0, 0])
-            if not any(counts):
-                cells.append("not run")
-                continue
-            failed = f"**{counts[FAIL_BUCKET]}**" if counts[FAIL_BUCKET] else "0"
-            cells.append(f"{counts[PASS_BUCKET]}/{failed}/{counts[NA_BUCKET]}/{counts[SKIP_BUCKET]}")
-        out.append(f"| {cell(index.title(row[0]))} | {row[1]} | " + " | ".join(cells) + " |")
-    return out
-
-
-def _letters(n: int) -> str:
-    """A, B, ..., Z, AA, AB, ...: names for a row's distinct results."""
-    name = ""
-    n += 1
-    while n:
-        n, rest = divmod(n - 1, 26)
-        name = chr(ord("A") + rest) + name
-    return name
-
-
-def _row(point: Point, envs: Sequence[Environment]) -> tuple[tuple[str, ...], str]:
-    """One point's cells across the environments, and the legend that spells out its letters."""
-    names: dict[str, str] = {}
-    cells = []
-    for env in envs:
-        record = env.cases.get(point)
-        text = returned(record)
-        if text and text not in names:
-            names[text] = _letters(len(names))
-        shown = shown_outcome(record)
-        passed = record is not None and record["status"] == PASSED
-        cells.append(shown if not text else names[text] if passed else f"{shown} {names[text]}")
-    legend = "; ".join(f"{name}: {code(text)}" for text, name in names.items()) or "-"
-    return tuple(cells), legend
-
-
-def _differences(envs: Sequence[Environment], index: PointIndex) -> list[str]:
-    differing: dict[str, list[Point]] = defaultdict(list)
-    per_file: Counter[str] = Counter()
-    skipped_everywhere = 0
-    for point in index.points:
-        per_file[index.file(point)] += 1
-        results = {(outcome(e.cases.get(point)), returned(e.cases.get(point))) for e in envs}
-        if len(results) > 1:
-            differing[index.file(point)].append(point)
-        elif results == {("skip", "")}:
-            skipped_everywhere += 1
-    total = len(index.points)
-    n_differing = sum(len(v) for v in differing.values())
-    out = [
-        "",
-        "## Contract points that differ between environments",
-        "",
-        f"{total - n_differing:,} of {total:,} contract points return the same structure with the same status in",
-        f"all {len(envs)} environments ({skipped_everywhere:,} of them skipped everywhere, e.g. `gpu` without a GPU)"
-        " and are not listed.",
-    ]
-    if not n_differing:
-        return [*out, "", "No contract point differs."]
-    out += [
-        f"The other {n_differing:,} follow, per table. A cell names one of the point's distinct results (A, B, ...:",
-        "what the call returned or raised, spelled out in the last column of the full list), after its status",
-        "when that is not a pass; `n/a` is not applicable, `skip` skipped, `not run` absent from that",
-        "environment's results. Each table first counts the points that change in the same pattern.",
-    ]
-    columns = " | ".join(f"`{e.name}`" for e in envs)
-    for file in sorted(differing):
-        rows = [(point, *_row(point, envs)) for point in differing[file]]
-        patterns = Counter(cells for _, cells, _ in rows)
+    if matrix.missing:
         out += [
             "",
-            f"### {cell(index.title(file))} (`{file}`): {len(rows):,} of {per_file[file]:,} points differ",
-            "",
-            f"| points | {columns} |",
-            "|---|" + "---|" * len(envs),
+            "Listed in `environments.txt` but not recorded yet: " + ", ".join(f"`{m}`" for m in matrix.missing) + ".",
         ]
-        for cells, n in sorted(patterns.items(), key=lambda item: (-item[1], item[0])):
-            out.append(f"| {n:,} | " + " | ".join(cells) + " |")
-        out += [
-            "",
-            f"<details><summary>The {len(rows):,} points</summary>",
-            "",
-            f"| case | device | {columns} | results |",
-            "|---|---|" + "---|" * len(envs) + "---|",
-        ]
-        for point, cells, legend in rows:
-            out.append(f"| {code(index.label(point))} | {point[1]} | " + " | ".join(cells) + f" | {legend} |")
-        out += ["", "</details>"]
     return out
 
 
-def render(envs: Sequence[Environment], missing: Sequence[str] = ()) -> str:
-    """reports/compat.md from the environments, in the order given. Byte-for-byte deterministic."""
+def render(matrix: Matrix, current: str, picture: str = PICTURE) -> Rendered:
+    """The page and the picture's data for MATRIX, against the CURRENT tables' digest."""
+    envs = matrix.envs
     if not envs:
         raise CompatError("no environment has results yet: run the matrix (tox -m ...) first")
     index = PointIndex(envs)
-    out = _header(envs, missing, index) + _summary(envs, index)
-    if len(envs) == 1:
-        out += ["", "Only one environment has results: nothing to compare yet."]
-        return "\n".join(out) + "\n"
-    out += _differences(envs, index)
-    out += ["", "## Between consecutive environments"]
-    for before, after in pairwise(envs):
-        out += pair_section(before, after, index)
-    return "\n".join(out) + "\n"
+    stale = stale_environments(envs, current)
+    found: list[Step] = steps(matrix, index)
+    out = _header(matrix, stale, index, picture) + _environments(matrix, stale)
+    if not found:
+        out += ["", "No environment has a recorded one before it in its series: nothing to compare yet."]
+    else:
+        out += nightly_sections(found, index) + change_sections(found, index)
+    return Rendered("\n".join(out) + "\n", heatmap_data(envs, found, index, stale))
 
 
-def render_directory(directory: Path = DEFAULT_DIR) -> str:
-    """What ``render`` writes for DIRECTORY, as a string: the currency test compares it."""
-    envs, missing = load_directory(directory)
-    return render(envs, missing)
+def render_matrix(directory: Path = DEFAULT_DIR, spec: Path = DEFAULT_SPEC) -> Rendered:
+    """What ``render`` writes for DIRECTORY, against the tables under SPEC."""
+    return render(load_matrix(directory), tables_digest(spec))
+
+
+def render_directory(directory: Path = DEFAULT_DIR, spec: Path = DEFAULT_SPEC) -> str:
+    """The page ``render`` writes for DIRECTORY, as a string: the currency test compares it."""
+    return render_matrix(directory, spec).page

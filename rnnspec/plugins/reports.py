@@ -19,6 +19,7 @@ import pytest
 
 from rnnspec.journal import JOURNAL, Journal, replay, report_inputs
 from rnnspec.plugins.baseline import run_meta
+from rnnspec.plugins.collection import spec_roots
 from rnnspec.plugins.session import absolute, installed_environment, state_of
 from rnnspec.record import CaseRecord
 from rnnspec.status import UNFINISHED
@@ -74,6 +75,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state.journal = Journal(absolute(target) / JOURNAL)
     # the versions from package metadata until a worker says its own (a rebuild reads both)
     meta = {"devices": list(state.selected_devices), "spec_errors": [], **installed_environment()}
+    # the tables as they are when the run starts: the version matrix marks results made from
+    # other tables as stale (rnnspec/compat/digest.py)
+    from rnnspec.compat.digest import tables_digest
+
+    meta["tables_digest"] = tables_digest(spec_roots(config))
     state.journal.write(
         "start", meta={**meta, "depth": config.getoption("rnnspec_depth"), "rootdir": str(config.rootpath)}
     )
